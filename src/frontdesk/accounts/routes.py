@@ -1,0 +1,5 @@
+"""HTTP routes of this domain (filled in by its issue's work)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,146 @@
+"""Users, teams and inboxes: creation and the visibility rule (a user sees the inboxes of
+their teams; admins see all)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from frontdesk.accounts.models import Inbox, InboxTeam, Team, TeamMember, User
+from frontdesk.core.db import UnitOfWork
+from frontdesk.core.errors import Conflict, NotFound, validation_error
+from frontdesk.core.models import now_ms
+
+ROLES = ("agent", "admin")
+INBOX_KINDS = ("INBOX", "HELP_DESK")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def normalise_email(email: str) -> str:
+    email = email.strip().lower()
+    if not _EMAIL.match(email):
+        raise validation_error(f"Not an email address: {email!r}", field_name="email")
+    return email
+
+
+async def create_user(
+    uow: UnitOfWork,
+    *,
+    email: str,
+    password_hash: str | None,
+    name: str = "",
+    role: str = "agent",
+    team_names: list[str] | None = None,
+) -> int:
+    """Create a user (password already hashed off the event loop) and add them to teams."""
+    if role not in ROLES:
+        raise validation_error(f"role must be one of {', '.join(ROLES)}", field_name="role")
+    email = normalise_email(email)
+    if await uow.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict(f"A user with email {email} exists", field_name="email")
+    team_ids = [await get_team_id(uow, name=t) for t in team_names or []]
+    now = now_ms()
+    user_id: int = await uow.scalar(
+        insert(User)
+        .values(
+            email=email,
+            name=name or email.split("@")[0],
+            role=role,
+            password_hash=password_hash,
+            created_at=now,
+            updated_at=now,
+        )
+        .returning(User.id)
+    )
+    for team_id in team_ids:
+        await uow.execute(insert(TeamMember).values(team_id=team_id, user_id=user_id))
+    return user_id
+
+
+async def get_user(uow: UnitOfWork, *, user_id: int) -> Any:
+    row = (await uow.execute(select(User).where(User.id == user_id))).first()
+    if row is None:
+        raise NotFound("User", user_id)
+    return row
+
+
+async def get_user_by_email(uow: UnitOfWork, *, email: str) -> Any:
+    row = (await uow.execute(select(User).where(User.email == email.strip().lower()))).first()
+    if row is None:
+        raise NotFound("User", email, field_name="email")
+    return row
+
+
+async def list_users(uow: UnitOfWork) -> list[Any]:
+    return list((await uow.execute(select(User).order_by(User.id))).all())
+
+
+async def create_team(uow: UnitOfWork, *, name: str) -> int:
+    """Create a team with a unique name."""
+    name = name.strip()
+    if not name:
+        raise validation_error("name must not be empty", field_name="name")
+    if await uow.scalar(select(Team.id).where(Team.name == name)) is not None:
+        raise Conflict(f"A team named {name!r} exists", field_name="name")
+    now = now_ms()
+    team_id: int = await uow.scalar(
+        insert(Team).values(name=name, created_at=now, updated_at=now).returning(Team.id)
+    )
+    return team_id
+
+
+async def get_team_id(uow: UnitOfWork, *, name: str) -> int:
+    team_id = await uow.scalar(select(Team.id).where(Team.name == name))
+    if team_id is None:
+        raise NotFound("Team", name, field_name="team")
+    return int(team_id)
+
+
+async def add_team_member(uow: UnitOfWork, *, team_id: int, user_id: int) -> None:
+    try:
+        await uow.execute(insert(TeamMember).values(team_id=team_id, user_id=user_id))
+    except IntegrityError as exc:
+        raise Conflict("Already a member of this team") from exc
+
+
+async def create_inbox(
+    uow: UnitOfWork, *, name: str, help_desk: bool = False, team_names: list[str] | None = None
+) -> int:
+    """Create an inbox (or help desk) and give it to teams."""
+    name = name.strip()
+    if not name:
+        raise validation_error("name must not be empty", field_name="name")
+    team_ids = [await get_team_id(uow, name=t) for t in team_names or []]
+    now = now_ms()
+    inbox_id: int = await uow.scalar(
+        insert(Inbox)
+        .values(
+            name=name,
+            kind="HELP_DESK" if help_desk else "INBOX",
+            archived=False,
+            created_at=now,
+            updated_at=now,
+        )
+        .returning(Inbox.id)
+    )
+    for team_id in team_ids:
+        await uow.execute(insert(InboxTeam).values(inbox_id=inbox_id, team_id=team_id))
+    return inbox_id
+
+
+async def visible_inbox_ids(uow: UnitOfWork, *, user_id: int) -> frozenset[int]:
+    """The inboxes a (non-admin) user sees: those of their teams."""
+    rows = await uow.execute(
+        select(InboxTeam.inbox_id)
+        .join(TeamMember, TeamMember.team_id == InboxTeam.team_id)
+        .where(TeamMember.user_id == user_id)
+        .distinct()
+    )
+    return frozenset(r[0] for r in rows)
+
+
+async def count_users(uow: UnitOfWork) -> int:
+    return int(await uow.scalar(select(func.count()).select_from(User)))

@@ -1,0 +1,136 @@
+"""Shared request plumbing for every router: the database, credentials and scopes.
+
+Credentials (DESIGN 8): `hapikey` + `appId` in the query for channel-level calls; a bearer
+token (an app's installation token or a user's personal token) everywhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+
+from frontdesk.accounts import service as account_service
+from frontdesk.apps import service as app_service
+from frontdesk.config import Settings
+from frontdesk.core.db import Database
+from frontdesk.core.errors import Forbidden, MissingScopes, Unauthenticated
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling, what they may do, and which inboxes they see (None: all of them)."""
+
+    kind: str  # app | user | developer
+    app_id: int | None = None
+    user_id: int | None = None
+    role: str | None = None
+    scopes: frozenset[str] = frozenset()
+    inbox_ids: frozenset[int] | None = None
+
+    @property
+    def actor_id(self) -> str:
+        if self.user_id is not None:
+            return f"A-{self.user_id}"
+        return f"I-{self.app_id}"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def sees_inbox(self, inbox_id: int) -> bool:
+        return self.inbox_ids is None or inbox_id in self.inbox_ids
+
+
+def get_db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+DbDep = Annotated[Database, Depends(get_db)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+async def authenticate_bearer(db: Database, token: str | None) -> Principal:
+    """The principal of a bearer token; 401 when absent, unknown or revoked."""
+    if token is None:
+        raise Unauthenticated()
+    async with db.read() as uow:
+        owner = await app_service.resolve_token(uow, token=token)
+        if owner is None:
+            raise Unauthenticated("The access token is invalid or revoked")
+        if owner.kind == "app":
+            return Principal(kind="app", app_id=owner.app_id, scopes=owner.scopes)
+        assert owner.user_id is not None
+        user = await account_service.get_user(uow, user_id=owner.user_id)
+        if not user.active:
+            raise Unauthenticated("This user is deactivated")
+        inbox_ids = (
+            None
+            if user.role == "admin"
+            else await account_service.visible_inbox_ids(uow, user_id=user.id)
+        )
+    return Principal(
+        kind="user", user_id=user.id, role=user.role, scopes=owner.scopes, inbox_ids=inbox_ids
+    )
+
+
+def require_scopes(*any_of: str) -> Callable[[Request, Database], Awaitable[Principal]]:
+    """A dependency: a bearer principal holding at least one of `any_of`."""
+
+    async def dependency(request: Request, db: DbDep) -> Principal:
+        principal = await authenticate_bearer(db, bearer_token(request))
+        if any_of and not principal.scopes.intersection(any_of):
+            raise MissingScopes(any_of)
+        return principal
+
+    return dependency
+
+
+def require_app_scopes(*any_of: str) -> Callable[[Request, Database], Awaitable[Principal]]:
+    """Like `require_scopes`, but only an app's installation token qualifies (the custom
+    channel surface speaks for a bridge, never for a person)."""
+    inner = require_scopes(*any_of)
+
+    async def dependency(request: Request, db: DbDep) -> Principal:
+        principal = await inner(request, db)
+        if principal.kind != "app":
+            raise Forbidden("This endpoint needs an app's access token", "MISSING_SCOPES")
+        return principal
+
+    return dependency
+
+
+async def require_developer(
+    db: DbDep,
+    hapikey: Annotated[str | None, Query(description="The app's developer API key")] = None,
+    appId: Annotated[int | None, Query(description="The app's id")] = None,  # noqa: N803
+) -> Principal:
+    """The app of a developer API key (`hapikey` + `appId` in the query)."""
+    if not hapikey:
+        raise Unauthenticated("The hapikey query parameter is required")
+    if appId is None:
+        raise Unauthenticated("The appId query parameter is required with hapikey")
+    async with db.read() as uow:
+        ok = await app_service.resolve_developer_key(uow, app_id=appId, key=hapikey)
+    if not ok:
+        raise Unauthenticated("The developer API key is invalid for this app")
+    return Principal(kind="developer", app_id=appId)
+
+
+DeveloperDep = Annotated[Principal, Depends(require_developer)]

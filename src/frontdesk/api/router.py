@@ -1,0 +1,47 @@
+"""Mounts every domain's routes under HubSpot's paths and all their aliases (reference 1)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+
+from frontdesk.accounts import routes as account_routes
+from frontdesk.api import health
+from frontdesk.channels import routes as channel_routes
+from frontdesk.conversations import routes as conversation_routes
+from frontdesk.files import routes as file_routes
+from frontdesk.messages import routes as message_routes
+from frontdesk.realtime import routes as realtime_routes
+
+# The first spelling is documented in the OpenAPI document; the others are aliases that
+# HubSpot's specs, docs and clients use (reference 1.1, 1.2, 13.1).
+CUSTOM_CHANNEL_PREFIXES = (
+    "/conversations/v3/custom-channels",
+    "/conversations/custom-channels/v3",
+    "/conversations/custom-channels/2026-03",
+    "/conversations/custom-channels/2025-09",
+    "/conversations/custom-channels/2026-09",
+)
+CONVERSATIONS_PREFIXES = (
+    "/conversations/v3/conversations",
+    "/conversations/conversations/v3",
+    "/conversations/conversations/2026-09",
+    "/conversations/conversations/2026-09-beta",
+)
+
+
+def _mount_aliases(app: FastAPI, router: APIRouter, prefixes: tuple[str, ...], tag: str) -> None:
+    for index, prefix in enumerate(prefixes):
+        app.include_router(router, prefix=prefix, tags=[tag], include_in_schema=index == 0)
+
+
+def mount_routers(app: FastAPI) -> None:
+    app.include_router(health.router, tags=["health"])
+    _mount_aliases(app, channel_routes.router, CUSTOM_CHANNEL_PREFIXES, "custom channels")
+    _mount_aliases(
+        app, message_routes.custom_channel_router, CUSTOM_CHANNEL_PREFIXES, "custom channels"
+    )
+    _mount_aliases(app, conversation_routes.router, CONVERSATIONS_PREFIXES, "conversations")
+    _mount_aliases(app, message_routes.thread_router, CONVERSATIONS_PREFIXES, "conversations")
+    app.include_router(file_routes.router, tags=["files"])
+    app.include_router(realtime_routes.router, tags=["events"])
+    app.include_router(account_routes.router, tags=["users, teams, inboxes"])

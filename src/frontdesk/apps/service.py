@@ -1,0 +1,157 @@
+"""Apps and access tokens: create, resolve a presented credential, revoke."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from frontdesk.apps.models import AccessToken, App
+from frontdesk.core.db import UnitOfWork
+from frontdesk.core.errors import NotFound, validation_error
+from frontdesk.core.models import now_ms
+from frontdesk.core.security import (
+    new_standard_webhooks_secret,
+    new_token,
+    token_digest,
+)
+
+APP_SCOPES = (
+    "conversations.custom_channels.read",
+    "conversations.custom_channels.write",
+    "conversations.read",
+    "conversations.write",
+    "files",
+    "crm.objects.contacts.read",
+    "crm.objects.contacts.write",
+)
+DEFAULT_APP_SCOPES = APP_SCOPES
+PERSONAL_SCOPES = APP_SCOPES
+
+
+@dataclass(frozen=True)
+class CreatedApp:
+    app_id: int
+    developer_api_key: str
+    client_secret: str
+    access_token: str
+
+
+@dataclass(frozen=True)
+class TokenOwner:
+    """Who a bearer token speaks for."""
+
+    token_id: int
+    kind: str  # app | personal
+    app_id: int | None
+    user_id: int | None
+    scopes: frozenset[str]
+
+
+def check_scopes(scopes: list[str], *, allowed: tuple[str, ...] = APP_SCOPES) -> list[str]:
+    unknown = sorted(set(scopes) - set(allowed))
+    if unknown:
+        raise validation_error(f"Unknown scopes: {', '.join(unknown)}", field_name="scopes")
+    return sorted(set(scopes))
+
+
+async def create_app(
+    uow: UnitOfWork,
+    *,
+    name: str,
+    description: str = "",
+    logo_url: str | None = None,
+    scopes: list[str] | None = None,
+) -> CreatedApp:
+    """Register an app with its developer key, secrets and a first installation token."""
+    if not name.strip():
+        raise validation_error("name must not be empty", field_name="name")
+    developer_key = new_token("fdk_")
+    client_secret = new_token()
+    now = now_ms()
+    app_id = await uow.scalar(
+        insert(App)
+        .values(
+            name=name.strip(),
+            description=description,
+            logo_url=logo_url,
+            developer_key_digest=token_digest(developer_key),
+            client_secret=client_secret,
+            webhook_secret=new_standard_webhooks_secret(),
+            previous_secrets=[],
+            created_at=now,
+            updated_at=now,
+        )
+        .returning(App.id)
+    )
+    token = await create_token(
+        uow, kind="app", app_id=app_id, scopes=list(scopes or DEFAULT_APP_SCOPES)
+    )
+    return CreatedApp(app_id, developer_key, client_secret, token)
+
+
+async def create_token(
+    uow: UnitOfWork,
+    *,
+    kind: str,
+    scopes: list[str],
+    app_id: int | None = None,
+    user_id: int | None = None,
+    name: str = "",
+) -> str:
+    """Create an access token; only its digest is stored, the token is returned once."""
+    token = new_token("fdp_" if kind == "personal" else "fda_")
+    now = now_ms()
+    await uow.execute(
+        insert(AccessToken).values(
+            digest=token_digest(token),
+            kind=kind,
+            app_id=app_id,
+            user_id=user_id,
+            scopes=check_scopes(scopes),
+            name=name,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    return token
+
+
+async def resolve_token(uow: UnitOfWork, *, token: str) -> TokenOwner | None:
+    """The owner of a presented bearer token, or None if it is unknown or revoked."""
+    row = (
+        await uow.execute(
+            select(
+                AccessToken.id,
+                AccessToken.kind,
+                AccessToken.app_id,
+                AccessToken.user_id,
+                AccessToken.scopes,
+            ).where(AccessToken.digest == token_digest(token), AccessToken.revoked_at.is_(None))
+        )
+    ).first()
+    if row is None:
+        return None
+    return TokenOwner(row.id, row.kind, row.app_id, row.user_id, frozenset(row.scopes))
+
+
+async def resolve_developer_key(uow: UnitOfWork, *, app_id: int, key: str) -> bool:
+    """Whether `key` is the developer API key of app `app_id`."""
+    found = await uow.scalar(
+        select(App.id).where(App.id == app_id, App.developer_key_digest == token_digest(key))
+    )
+    return found is not None
+
+
+async def get_app(uow: UnitOfWork, *, app_id: int) -> Any:
+    row = (await uow.execute(select(App).where(App.id == app_id))).first()
+    if row is None:
+        raise NotFound("App", app_id)
+    return row
+
+
+async def revoke_token(uow: UnitOfWork, *, token_id: int) -> None:
+    await uow.execute(
+        update(AccessToken).where(AccessToken.id == token_id).values(revoked_at=now_ms())
+    )

@@ -1,0 +1,72 @@
+"""Settings: one typed object, built once from the environment and passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting of Frontdesk; each field is documented in the README's reference."""
+
+    model_config = SettingsConfigDict(env_prefix="FRONTDESK_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=Path("data"), description="Where the SQLite file and files live.")
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy URL; empty means the SQLite file frontdesk.db in the data dir.",
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    portal_id: int = Field(default=1, description="The workspace's numeric portalId.")
+    secret_key: str = Field(
+        default="",
+        description="Signs sessions and file URLs; empty means a random key kept in the data dir.",
+    )
+    max_upload_bytes: int = 25 * 1024 * 1024
+    max_body_bytes: int = Field(
+        default=1024 * 1024, description="Largest JSON request body accepted, in bytes."
+    )
+    max_message_attachments: int = Field(
+        default=20, description="Most attachments on one published or sent message."
+    )
+    message_truncate_chars: int = Field(
+        default=65536,
+        description="Message text longer than this is returned truncated (full text via "
+        "original-content).",
+    )
+    webhook_allow_private: bool = False
+    delivery_timeout_s: float = 10.0
+    delivery_max_attempts: int = 10
+    delivery_retry_base_s: float = 30.0
+    sse_heartbeat_s: float = Field(default=15.0, description="Seconds between SSE heartbeats.")
+    sse_max_backlog: int = Field(
+        default=10000,
+        description="A client further behind than this many events gets a resync event.",
+    )
+    event_poll_s: float = Field(
+        default=1.0, description="How often the event tailer polls when no wake-up arrives."
+    )
+    smtp_url: str = ""
+    smtp_from: str = "frontdesk@localhost"
+    db_pool_size: int = Field(default=10, description="PostgreSQL connections per process.")
+
+    def resolved_database_url(self) -> str:
+        """The database URL in force: the setting, or the SQLite file in the data dir."""
+        if self.database_url:
+            return normalise_database_url(self.database_url)
+        return f"sqlite:///{(self.data_dir / 'frontdesk.db').resolve()}"
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept plain postgres:// URLs and pick the async driver we use for them."""
+    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    return url

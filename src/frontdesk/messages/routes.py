@@ -1,0 +1,8 @@
+"""HTTP routes of this domain (filled in by its issue's work)."""
+
+from fastapi import APIRouter
+
+
+
+custom_channel_router = APIRouter()
+thread_router = APIRouter()

@@ -1,0 +1,26 @@
+"""Every table, imported in one place so Alembic and the tests see the whole schema."""
+
+from frontdesk.accounts import models as accounts_models
+from frontdesk.apps import models as apps_models
+from frontdesk.channels import models as channels_models
+from frontdesk.contacts import models as contacts_models
+from frontdesk.conversations import models as conversations_models
+from frontdesk.core import events, jobs
+from frontdesk.core.models import Base
+from frontdesk.files import models as files_models
+from frontdesk.messages import models as messages_models
+
+metadata = Base.metadata
+
+__all__ = [
+    "accounts_models",
+    "apps_models",
+    "channels_models",
+    "contacts_models",
+    "conversations_models",
+    "events",
+    "files_models",
+    "jobs",
+    "messages_models",
+    "metadata",
+]
