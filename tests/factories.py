@@ -70,3 +70,88 @@ async def create_personal_token(
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+DEFAULT_CAPABILITIES: dict[str, object] = {
+    "deliveryIdentifierTypes": ["HS_PHONE_NUMBER", "CHANNEL_SPECIFIC_OPAQUE_ID"],
+    "threadingModel": "INTEGRATION_THREAD_ID",
+    "richText": ["BOLD", "ITALIC", "HYPERLINK"],
+    "allowInlineImages": False,
+    "allowOutgoingMessages": True,
+    "outgoingAttachmentTypes": ["FILE"],
+    "maxFileAttachmentCount": 3,
+    "maxFileAttachmentSizeBytes": 5_000_000,
+}
+
+
+async def create_channel_row(
+    db: Database,
+    *,
+    app_id: int,
+    name: str | None = None,
+    capabilities: dict[str, object] | None = None,
+    webhook_url: str | None = "http://127.0.0.1:9/webhook",
+) -> int:
+    """A custom channel row (inserted directly; the channels API has its own tests)."""
+    from sqlalchemy import insert
+
+    from frontdesk.channels.models import Channel
+    from frontdesk.core.models import now_ms
+
+    now = now_ms()
+    async with db.transaction() as uow:
+        channel_id: int = await uow.scalar(
+            insert(Channel)
+            .values(
+                app_id=app_id,
+                name=name or unique("channel"),
+                capabilities=capabilities or DEFAULT_CAPABILITIES,
+                webhook_url=webhook_url,
+                archived=False,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(Channel.id)
+        )
+    return channel_id
+
+
+async def create_channel_account_row(
+    db: Database,
+    *,
+    channel_id: int,
+    inbox_id: int,
+    name: str | None = None,
+    delivery_type: str | None = "HS_PHONE_NUMBER",
+    delivery_value: str | None = "+15557654321",
+    closed_thread_policy: str = "REOPEN",
+) -> int:
+    """A channel account row (inserted directly)."""
+    from sqlalchemy import insert
+
+    from frontdesk.channels.models import ChannelAccount
+    from frontdesk.core.models import now_ms
+
+    now = now_ms()
+    async with db.transaction() as uow:
+        account_id: int = await uow.scalar(
+            insert(ChannelAccount)
+            .values(
+                channel_id=channel_id,
+                inbox_id=inbox_id,
+                name=name or unique("account"),
+                delivery_type=delivery_type,
+                delivery_value=delivery_value,
+                active=True,
+                authorized=True,
+                archived=False,
+                closed_thread_policy=closed_thread_policy,
+                default_properties={},
+                assignment_mode="OFF",
+                assignment_targets={},
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(ChannelAccount.id)
+        )
+    return account_id

@@ -5,15 +5,21 @@ from frontdesk.apps import models as apps_models
 from frontdesk.channels import models as channels_models
 from frontdesk.contacts import models as contacts_models
 from frontdesk.conversations import models as conversations_models
+from frontdesk.channels import events as channel_events
+from frontdesk.conversations import events as conversation_events
 from frontdesk.core import events, jobs
 from frontdesk.core.models import Base
 from frontdesk.files import models as files_models
+from frontdesk.messages import events as message_events
 from frontdesk.messages import models as messages_models
 
 metadata = Base.metadata
 
 __all__ = [
     "accounts_models",
+    "channel_events",
+    "conversation_events",
+    "message_events",
     "apps_models",
     "channels_models",
     "contacts_models",

@@ -40,3 +40,14 @@ class Message(IdMixin, TimestampMixin, Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(512), nullable=True)
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class MessageFile(Base):
+    """Which files a message carries: lets file access follow thread visibility."""
+
+    __tablename__ = "message_files"
+
+    message_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    file_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("files.id"), primary_key=True)
