@@ -13,7 +13,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="FRONTDESK_", env_file=".env", extra="ignore")
 
-    data_dir: Path = Field(default=Path("data"), description="Where the SQLite file and files live.")
+    data_dir: Path = Field(
+        default=Path("data"), description="Where the SQLite file and files live."
+    )
     database_url: str = Field(
         default="",
         description="SQLAlchemy URL; empty means the SQLite file frontdesk.db in the data dir.",

@@ -2,11 +2,11 @@
 
 from frontdesk.accounts import models as accounts_models
 from frontdesk.apps import models as apps_models
+from frontdesk.channels import events as channel_events
 from frontdesk.channels import models as channels_models
 from frontdesk.contacts import models as contacts_models
-from frontdesk.conversations import models as conversations_models
-from frontdesk.channels import events as channel_events
 from frontdesk.conversations import events as conversation_events
+from frontdesk.conversations import models as conversations_models
 from frontdesk.core import events, jobs
 from frontdesk.core.models import Base
 from frontdesk.files import models as files_models
@@ -17,16 +17,16 @@ metadata = Base.metadata
 
 __all__ = [
     "accounts_models",
-    "channel_events",
-    "conversation_events",
-    "message_events",
     "apps_models",
+    "channel_events",
     "channels_models",
     "contacts_models",
+    "conversation_events",
     "conversations_models",
     "events",
     "files_models",
     "jobs",
+    "message_events",
     "messages_models",
     "metadata",
 ]

@@ -119,7 +119,7 @@ def require_app_scopes(*any_of: str) -> Callable[[Request, Database], Awaitable[
 async def require_developer(
     db: DbDep,
     hapikey: Annotated[str | None, Query(description="The app's developer API key")] = None,
-    appId: Annotated[int | None, Query(description="The app's id")] = None,  # noqa: N803
+    appId: Annotated[int | None, Query(description="The app's id")] = None,
 ) -> Principal:
     """The app of a developer API key (`hapikey` + `appId` in the query)."""
     if not hapikey:

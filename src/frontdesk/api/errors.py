@@ -115,9 +115,7 @@ class BodyLimitMiddleware:
         content_type = headers.get(b"content-type", b"").decode("latin-1")
         # Multipart overhead (boundaries, form fields) on top of the file itself.
         limit = (
-            self.max_upload + 64 * 1024
-            if content_type.startswith("multipart/")
-            else self.max_body
+            self.max_upload + 64 * 1024 if content_type.startswith("multipart/") else self.max_body
         )
         length = headers.get(b"content-length")
         if length is not None and length.isdigit() and int(length) > limit:
@@ -139,7 +137,9 @@ class BodyLimitMiddleware:
         await self.app(scope, limited_receive, send)
 
     async def _too_large(self, send: Send, limit: int) -> None:
-        response = render(AppError(f"Request body larger than {limit} bytes", "PAYLOAD_TOO_LARGE", 413))
+        response = render(
+            AppError(f"Request body larger than {limit} bytes", "PAYLOAD_TOO_LARGE", 413)
+        )
         await response({"type": "http"}, _empty_receive, send)
 
 

@@ -180,12 +180,14 @@ class Database:
                         trans.rollback()
                         raise
         else:
-            async with self.async_engine.connect() as async_connection:
-                async with async_connection.begin() as async_trans:
-                    uow = _AsyncUnitOfWork(async_connection, writable=True)
-                    yield uow
-                    await self.hooks.before_commit(uow)
-                    await async_trans.commit()
+            async with (
+                self.async_engine.connect() as async_connection,
+                async_connection.begin() as async_trans,
+            ):
+                uow = _AsyncUnitOfWork(async_connection, writable=True)
+                yield uow
+                await self.hooks.before_commit(uow)
+                await async_trans.commit()
         self._finish(uow)
 
     def _finish(self, uow: UnitOfWork) -> None:

@@ -2,7 +2,5 @@
 
 from fastapi import APIRouter
 
-
-
 custom_channel_router = APIRouter()
 thread_router = APIRouter()
