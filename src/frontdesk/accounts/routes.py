@@ -1,5 +1,109 @@
-"""HTTP routes of this domain (filled in by its issue's work)."""
+"""/frontdesk/v1: the caller, users, teams and inboxes (admins change them; DESIGN 8)."""
+
+from __future__ import annotations
 
 from fastapi import APIRouter
 
-router = APIRouter()
+from frontdesk.accounts import service as account_service
+from frontdesk.accounts.passwords import hash_password
+from frontdesk.accounts.schemas import (
+    InboxCreate,
+    TeamCreate,
+    TeamMemberAdd,
+    UserCreate,
+    inbox_json,
+    team_json,
+    user_json,
+)
+from frontdesk.api.deps import AdminDep, DbDep, UserDep
+from frontdesk.api.responses import JsonResponse, created
+from frontdesk.core.errors import validation_error
+
+router = APIRouter(prefix="/frontdesk/v1")
+
+
+@router.get("/me")
+async def get_me(principal: UserDep, db: DbDep) -> JsonResponse:
+    """The signed-in user."""
+    assert principal.user_id is not None
+    async with db.read() as uow:
+        user = await account_service.get_user(uow, user_id=principal.user_id)
+    return JsonResponse(user_json(user))
+
+
+@router.get("/users")
+async def list_users(_principal: UserDep, db: DbDep) -> JsonResponse:
+    """Every user (agents need them to reassign conversations)."""
+    async with db.read() as uow:
+        users = await account_service.list_users(uow)
+    return JsonResponse({"results": [user_json(u) for u in users]})
+
+
+@router.post("/users", status_code=201)
+async def create_user(body: UserCreate, _admin: AdminDep, db: DbDep) -> JsonResponse:
+    """Create a user (admins only)."""
+    password_hash = await hash_password(body.password)
+    async with db.transaction() as uow:
+        user_id = await account_service.create_user(
+            uow,
+            email=body.email,
+            password_hash=password_hash,
+            name=body.name,
+            role=body.role,
+            team_names=body.teams,
+        )
+        user = await account_service.get_user(uow, user_id=user_id)
+    return created(user_json(user), f"/frontdesk/v1/users/{user_id}")
+
+
+@router.get("/teams")
+async def list_teams(_principal: UserDep, db: DbDep) -> JsonResponse:
+    """Every team with its members."""
+    async with db.read() as uow:
+        teams = await account_service.list_teams(uow)
+    return JsonResponse({"results": [team_json(t, m) for t, m in teams]})
+
+
+@router.post("/teams", status_code=201)
+async def create_team(body: TeamCreate, _admin: AdminDep, db: DbDep) -> JsonResponse:
+    """Create a team (admins only)."""
+    async with db.transaction() as uow:
+        team_id = await account_service.create_team(uow, name=body.name)
+        team, members = await account_service.get_team(uow, team_id=team_id)
+    return created(team_json(team, members), f"/frontdesk/v1/teams/{team_id}")
+
+
+@router.post("/teams/{teamId}/members")
+async def add_team_member(
+    teamId: int,
+    body: TeamMemberAdd,
+    _admin: AdminDep,
+    db: DbDep,
+) -> JsonResponse:
+    """Add a user to a team (admins only)."""
+    if not body.userId.isdigit():
+        raise validation_error("userId must be a user id", field_name="userId")
+    async with db.transaction() as uow:
+        team, members = await account_service.add_member_by_ids(
+            uow, team_id=teamId, user_id=int(body.userId)
+        )
+    return JsonResponse(team_json(team, members))
+
+
+@router.get("/inboxes")
+async def list_inboxes(principal: UserDep, db: DbDep) -> JsonResponse:
+    """The inboxes the caller sees, with their teams."""
+    async with db.read() as uow:
+        inboxes = await account_service.list_inboxes(uow, inbox_ids=principal.inbox_ids)
+    return JsonResponse({"results": [inbox_json(i, t) for i, t in inboxes]})
+
+
+@router.post("/inboxes", status_code=201)
+async def create_inbox(body: InboxCreate, _admin: AdminDep, db: DbDep) -> JsonResponse:
+    """Create an inbox or a help desk for some teams (admins only)."""
+    async with db.transaction() as uow:
+        inbox_id = await account_service.create_inbox(
+            uow, name=body.name, help_desk=body.type == "HELP_DESK", team_names=body.teams
+        )
+        inbox, teams = await account_service.get_inbox(uow, inbox_id=inbox_id)
+    return created(inbox_json(inbox, teams), f"/frontdesk/v1/inboxes/{inbox_id}")

@@ -7,7 +7,6 @@ import re
 from typing import Any
 
 from sqlalchemy import func, insert, select
-from sqlalchemy.exc import IntegrityError
 
 from frontdesk.accounts.models import Inbox, InboxTeam, Team, TeamMember, User
 from frontdesk.core.db import UnitOfWork
@@ -100,10 +99,14 @@ async def get_team_id(uow: UnitOfWork, *, name: str) -> int:
 
 
 async def add_team_member(uow: UnitOfWork, *, team_id: int, user_id: int) -> None:
-    try:
-        await uow.execute(insert(TeamMember).values(team_id=team_id, user_id=user_id))
-    except IntegrityError as exc:
-        raise Conflict("Already a member of this team") from exc
+    exists = await uow.scalar(
+        select(TeamMember.user_id).where(
+            TeamMember.team_id == team_id, TeamMember.user_id == user_id
+        )
+    )
+    if exists is not None:
+        raise Conflict("Already a member of this team", field_name="userId")
+    await uow.execute(insert(TeamMember).values(team_id=team_id, user_id=user_id))
 
 
 async def create_inbox(
@@ -144,3 +147,57 @@ async def visible_inbox_ids(uow: UnitOfWork, *, user_id: int) -> frozenset[int]:
 
 async def count_users(uow: UnitOfWork) -> int:
     return int(await uow.scalar(select(func.count()).select_from(User)))
+
+
+async def list_teams(uow: UnitOfWork) -> list[tuple[Any, list[int]]]:
+    """Every team with its member ids."""
+    teams = (await uow.execute(select(Team).order_by(Team.id))).all()
+    members = (await uow.execute(select(TeamMember.team_id, TeamMember.user_id))).all()
+    by_team: dict[int, list[int]] = {}
+    for member in members:
+        by_team.setdefault(member.team_id, []).append(member.user_id)
+    return [(t, sorted(by_team.get(t.id, []))) for t in teams]
+
+
+async def list_inboxes(
+    uow: UnitOfWork, *, inbox_ids: frozenset[int] | None
+) -> list[tuple[Any, list[int]]]:
+    """Inboxes the caller sees (None: all) with their team ids."""
+    query = select(Inbox).order_by(Inbox.id)
+    if inbox_ids is not None:
+        query = query.where(Inbox.id.in_(inbox_ids))
+    inboxes = (await uow.execute(query)).all()
+    links = (await uow.execute(select(InboxTeam.inbox_id, InboxTeam.team_id))).all()
+    by_inbox: dict[int, list[int]] = {}
+    for link in links:
+        by_inbox.setdefault(link.inbox_id, []).append(link.team_id)
+    return [(i, sorted(by_inbox.get(i.id, []))) for i in inboxes]
+
+
+async def get_team(uow: UnitOfWork, *, team_id: int) -> tuple[Any, list[int]]:
+    row = (await uow.execute(select(Team).where(Team.id == team_id))).first()
+    if row is None:
+        raise NotFound("Team", team_id)
+    members = await uow.execute(select(TeamMember.user_id).where(TeamMember.team_id == team_id))
+    return row, sorted(m[0] for m in members)
+
+
+async def add_member_by_ids(
+    uow: UnitOfWork, *, team_id: int, user_id: int
+) -> tuple[Any, list[int]]:
+    """Add a user to a team; both must exist."""
+    await get_team(uow, team_id=team_id)
+    try:
+        await get_user(uow, user_id=user_id)
+    except NotFound as exc:
+        raise NotFound("User", user_id, field_name="userId") from exc
+    await add_team_member(uow, team_id=team_id, user_id=user_id)
+    return await get_team(uow, team_id=team_id)
+
+
+async def get_inbox(uow: UnitOfWork, *, inbox_id: int) -> tuple[Any, list[int]]:
+    row = (await uow.execute(select(Inbox).where(Inbox.id == inbox_id))).first()
+    if row is None:
+        raise NotFound("Inbox", inbox_id)
+    teams = await uow.execute(select(InboxTeam.team_id).where(InboxTeam.inbox_id == inbox_id))
+    return row, sorted(t[0] for t in teams)

@@ -134,3 +134,22 @@ async def require_developer(
 
 
 DeveloperDep = Annotated[Principal, Depends(require_developer)]
+
+
+async def require_user(request: Request, db: DbDep) -> Principal:
+    """A person (personal token; the web session joins later): the /frontdesk/v1 surface."""
+    principal = await authenticate_bearer(db, bearer_token(request))
+    if principal.kind != "user":
+        raise Forbidden("This endpoint needs a user's credential, not an app's")
+    return principal
+
+
+async def require_admin(request: Request, db: DbDep) -> Principal:
+    principal = await require_user(request, db)
+    if not principal.is_admin:
+        raise Forbidden("Only admins may do this")
+    return principal
+
+
+UserDep = Annotated[Principal, Depends(require_user)]
+AdminDep = Annotated[Principal, Depends(require_admin)]

@@ -10,6 +10,7 @@ from frontdesk.channels import routes as channel_routes
 from frontdesk.conversations import routes as conversation_routes
 from frontdesk.files import routes as file_routes
 from frontdesk.messages import routes as message_routes
+from frontdesk.messages import thread_routes as message_thread_routes
 from frontdesk.realtime import routes as realtime_routes
 
 # The first spelling is documented in the OpenAPI document; the others are aliases that
@@ -41,7 +42,9 @@ def mount_routers(app: FastAPI) -> None:
         app, message_routes.custom_channel_router, CUSTOM_CHANNEL_PREFIXES, "custom channels"
     )
     _mount_aliases(app, conversation_routes.router, CONVERSATIONS_PREFIXES, "conversations")
-    _mount_aliases(app, message_routes.thread_router, CONVERSATIONS_PREFIXES, "conversations")
+    _mount_aliases(
+        app, message_thread_routes.thread_router, CONVERSATIONS_PREFIXES, "conversations"
+    )
     app.include_router(file_routes.router, tags=["files"])
     app.include_router(realtime_routes.router, tags=["events"])
     app.include_router(account_routes.router, tags=["users, teams, inboxes"])

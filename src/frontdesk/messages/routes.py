@@ -3,4 +3,3 @@
 from fastapi import APIRouter
 
 custom_channel_router = APIRouter()
-thread_router = APIRouter()

@@ -1,0 +1,280 @@
+"""The `frontdesk` command (DESIGN 8). `--json` prints one JSON object and nothing else;
+every failure exits non-zero with a one-line reason on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from frontdesk import bootstrap
+from frontdesk.accounts import service as account_service
+from frontdesk.accounts.passwords import hash_password
+from frontdesk.apps import service as app_service
+from frontdesk.config import Settings
+from frontdesk.core.db import Database
+from frontdesk.core.errors import AppError
+from frontdesk.core.events import EventBus
+
+
+class CliError(Exception):
+    """A failure to report on one line."""
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {}
+    if getattr(args, "data_dir", None):
+        overrides["data_dir"] = Path(args.data_dir)
+    if getattr(args, "database_url", None):
+        overrides["database_url"] = args.database_url
+    if getattr(args, "host", None):
+        overrides["host"] = args.host
+    if getattr(args, "port", None):
+        overrides["port"] = args.port
+    return Settings(**overrides)
+
+
+def _run_with_db(
+    args: argparse.Namespace, action: Callable[[Database], Awaitable[dict[str, Any]]]
+) -> dict[str, Any]:
+    settings = bootstrap.prepare(_settings(args))
+
+    async def runner() -> dict[str, Any]:
+        db = Database(settings.resolved_database_url(), hooks=EventBus(), pool_size=2)
+        try:
+            return await action(db)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(runner())
+
+
+def _print(args: argparse.Namespace, result: dict[str, Any], human: str) -> None:
+    print(json.dumps(result) if args.json else human)
+
+
+def _split_scopes(raw: str | None) -> list[str] | None:
+    if raw is None:
+        return None
+    return [s.strip() for s in raw.split(",") if s.strip()]
+
+
+async def _create_user(args: argparse.Namespace, db: Database, role: str) -> dict[str, Any]:
+    password_hash = await hash_password(args.password)
+    async with db.transaction() as uow:
+        user_id = await account_service.create_user(
+            uow,
+            email=args.email,
+            password_hash=password_hash,
+            name=args.name or "",
+            role=role,
+            team_names=getattr(args, "team", None) or [],
+        )
+        user = await account_service.get_user(uow, user_id=user_id)
+    return {"id": str(user_id), "email": user.email, "actorId": f"A-{user_id}"}
+
+
+def cmd_create_admin(args: argparse.Namespace) -> None:
+    result = _run_with_db(args, lambda db: _create_user(args, db, "admin"))
+    _print(args, result, f"Created admin {result['email']} ({result['actorId']})")
+
+
+def cmd_users_create(args: argparse.Namespace) -> None:
+    result = _run_with_db(args, lambda db: _create_user(args, db, args.role))
+    _print(args, result, f"Created {args.role} {result['email']} ({result['actorId']})")
+
+
+def cmd_teams_create(args: argparse.Namespace) -> None:
+    async def action(db: Database) -> dict[str, Any]:
+        async with db.transaction() as uow:
+            team_id = await account_service.create_team(uow, name=args.name)
+        return {"id": str(team_id), "name": args.name.strip()}
+
+    result = _run_with_db(args, action)
+    _print(args, result, f"Created team {result['name']} (id {result['id']})")
+
+
+def cmd_inboxes_create(args: argparse.Namespace) -> None:
+    async def action(db: Database) -> dict[str, Any]:
+        async with db.transaction() as uow:
+            inbox_id = await account_service.create_inbox(
+                uow, name=args.name, help_desk=args.help_desk, team_names=args.team or []
+            )
+        return {"id": str(inbox_id), "name": args.name.strip()}
+
+    result = _run_with_db(args, action)
+    kind = "help desk" if args.help_desk else "inbox"
+    _print(args, result, f"Created {kind} {result['name']} (id {result['id']})")
+
+
+def cmd_apps_create(args: argparse.Namespace) -> None:
+    async def action(db: Database) -> dict[str, Any]:
+        async with db.transaction() as uow:
+            app = await app_service.create_app(
+                uow, name=args.name, scopes=_split_scopes(args.scopes)
+            )
+        return {
+            "appId": str(app.app_id),
+            "developerApiKey": app.developer_api_key,
+            "clientSecret": app.client_secret,
+            "accessToken": app.access_token,
+        }
+
+    result = _run_with_db(args, action)
+    human = "\n".join(
+        [
+            f"Created app {args.name} (appId {result['appId']})",
+            f"  developer API key (hapikey): {result['developerApiKey']}",
+            f"  client secret (webhook signatures): {result['clientSecret']}",
+            f"  access token (Bearer): {result['accessToken']}",
+            "Keep these now: Frontdesk stores only digests of the keys and tokens.",
+        ]
+    )
+    _print(args, result, human)
+
+
+def cmd_tokens_create(args: argparse.Namespace) -> None:
+    async def action(db: Database) -> dict[str, Any]:
+        async with db.transaction() as uow:
+            user = await account_service.get_user_by_email(uow, email=args.user)
+            token = await app_service.create_token(
+                uow,
+                kind="personal",
+                user_id=user.id,
+                scopes=_split_scopes(args.scopes) or list(app_service.PERSONAL_SCOPES),
+            )
+        return {"accessToken": token}
+
+    result = _run_with_db(args, action)
+    _print(args, result, f"Personal access token for {args.user}: {result['accessToken']}")
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    settings = bootstrap.prepare(_settings(args))
+    print(f"Database at {_redacted(settings.resolved_database_url())} is up to date.")
+
+
+def _redacted(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    if "@" in rest:
+        rest = "***@" + rest.split("@", 1)[1]
+    return scheme + sep + rest
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from frontdesk.app import create_app
+
+    settings = bootstrap.prepare(_settings(args))
+
+    async def first_admin() -> bootstrap.FirstAdmin | None:
+        db = Database(settings.resolved_database_url(), pool_size=1)
+        try:
+            return await bootstrap.create_first_admin_if_empty(db)
+        finally:
+            await db.dispose()
+
+    admin = asyncio.run(first_admin())
+    base = f"http://{settings.host}:{settings.port}"
+    print(f"Frontdesk {_redacted(settings.resolved_database_url())}")
+    print(f"  API and its documentation: {base}/docs")
+    if admin is not None:
+        print("  First start: an admin was created. Sign in with")
+        print(f"    email:    {admin.email}")
+        print(f"    password: {admin.password}")
+        print(f"    API token (Authorization: Bearer): {admin.access_token}")
+        print("  Create apps with `frontdesk apps create --name NAME`.")
+    else:
+        print("  Sign in with your account; add users with `frontdesk users create`.")
+    sys.stdout.flush()
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        access_log=False,
+        timeout_graceful_shutdown=10,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="frontdesk", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="migrate if needed, then serve the UI and the APIs")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--data-dir")
+    serve.add_argument("--database-url")
+    serve.add_argument("--no-worker", action="store_true", help="run no in-process job worker")
+    serve.set_defaults(func=cmd_serve)
+
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+
+    admin = sub.add_parser("create-admin", help="create an admin user")
+    _user_args(admin)
+    admin.set_defaults(func=cmd_create_admin)
+
+    users = sub.add_parser("users", help="manage users").add_subparsers(dest="sub", required=True)
+    users_create = users.add_parser("create", help="create a user")
+    _user_args(users_create)
+    users_create.add_argument("--role", choices=account_service.ROLES, default="agent")
+    users_create.add_argument("--team", action="append", help="team name (repeatable)")
+    users_create.set_defaults(func=cmd_users_create)
+
+    teams = sub.add_parser("teams", help="manage teams").add_subparsers(dest="sub", required=True)
+    teams_create = teams.add_parser("create", help="create a team")
+    teams_create.add_argument("--name", required=True)
+    teams_create.add_argument("--json", action="store_true")
+    teams_create.set_defaults(func=cmd_teams_create)
+
+    inboxes = sub.add_parser("inboxes", help="manage inboxes")
+    inboxes_sub = inboxes.add_subparsers(dest="sub", required=True)
+    inboxes_create = inboxes_sub.add_parser("create", help="create an inbox or a help desk")
+    inboxes_create.add_argument("--name", required=True)
+    inboxes_create.add_argument("--help-desk", action="store_true")
+    inboxes_create.add_argument("--team", action="append", help="team name (repeatable)")
+    inboxes_create.add_argument("--json", action="store_true")
+    inboxes_create.set_defaults(func=cmd_inboxes_create)
+
+    apps = sub.add_parser("apps", help="manage apps").add_subparsers(dest="sub", required=True)
+    apps_create = apps.add_parser("create", help="register an app (a bridge)")
+    apps_create.add_argument("--name", required=True)
+    apps_create.add_argument("--scopes", help="comma-separated scopes (default: all)")
+    apps_create.add_argument("--json", action="store_true")
+    apps_create.set_defaults(func=cmd_apps_create)
+
+    tokens = sub.add_parser("tokens", help="manage tokens")
+    tokens_sub = tokens.add_subparsers(dest="sub", required=True)
+    tokens_create = tokens_sub.add_parser("create", help="create a personal access token")
+    tokens_create.add_argument("--user", required=True, help="the user's email")
+    tokens_create.add_argument("--scopes", help="comma-separated scopes (default: all)")
+    tokens_create.add_argument("--json", action="store_true")
+    tokens_create.set_defaults(func=cmd_tokens_create)
+
+    return parser
+
+
+def _user_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--email", required=True)
+    parser.add_argument("--password", required=True)
+    parser.add_argument("--name")
+    parser.add_argument("--json", action="store_true")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except (AppError, CliError) as exc:
+        print(f"frontdesk: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # a one-line reason, not a trace, for any other failure
+        print(f"frontdesk: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    return 0
