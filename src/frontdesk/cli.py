@@ -257,7 +257,30 @@ def build_parser() -> argparse.ArgumentParser:
     tokens_create.add_argument("--json", action="store_true")
     tokens_create.set_defaults(func=cmd_tokens_create)
 
+    bench = sub.add_parser("bench", help="benchmarks").add_subparsers(dest="sub", required=True)
+    ingest = bench.add_parser("ingest", help="publish throughput against a real server")
+    ingest.add_argument("--database-url", help="PostgreSQL URL (default: a fresh SQLite file)")
+    ingest.add_argument("--connections", type=int, default=64)
+    ingest.add_argument("--duration", type=float, default=10.0, help="seconds per run")
+    ingest.add_argument("--threads", type=int, default=2000, help="conversations to spread over")
+    ingest.add_argument("--contacts", type=int, default=1000, help="senders to spread over")
+    ingest.add_argument("--json", action="store_true")
+    ingest.set_defaults(func=cmd_bench_ingest)
+
     return parser
+
+
+def cmd_bench_ingest(args: argparse.Namespace) -> None:
+    from frontdesk.bench import ingest
+
+    results = ingest.run_ingest(
+        database_url=args.database_url,
+        connections=args.connections,
+        seconds=args.duration,
+        threads=args.threads,
+        contacts=args.contacts,
+    )
+    _print(args, results, ingest.format_report(results))
 
 
 def _user_args(parser: argparse.ArgumentParser) -> None:

@@ -1,0 +1,1 @@
+"""Benchmarks shipped inside the package, so an installed Frontdesk can run them."""
