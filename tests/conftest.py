@@ -24,6 +24,8 @@ from frontdesk.config import Settings
 from frontdesk.core.db import Database
 from frontdesk.migrations import migrate
 
+pytest_plugins = ["tests.server"]
+
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 
@@ -79,7 +81,7 @@ def template(db_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         migrate(f"sqlite:///{path}")
         yield str(path)
         return
-    name = f"fd_template_{_worker()}"
+    name = f"fd_template_{_worker()}_{os.getpid()}"
     try:
         asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}"'))
     except (OSError, asyncpg.PostgresError) as exc:

@@ -13,6 +13,7 @@ from frontdesk.api.router import mount_routers
 from frontdesk.config import Settings
 from frontdesk.core.db import Database
 from frontdesk.core.events import EventBus
+from frontdesk.core.runner import JobKind, JobRunner, RunnerConfig
 from frontdesk.realtime.hub import EventHub
 
 
@@ -20,6 +21,27 @@ def wire_events(bus: EventBus, *, hub: EventHub) -> None:
     """Register every in-transaction handler and after-commit listener (producers never
     import consumers)."""
     bus.listen(hub.wake)
+
+
+def job_kinds(settings: Settings, db: Database) -> list[JobKind]:
+    """Every kind of job this build knows how to run."""
+    return []
+
+
+def build_runner(settings: Settings, db: Database, *, concurrency: int | None = None) -> JobRunner:
+    """The job runner of a `serve` or `worker` process, woken after commits that enqueue."""
+    config = RunnerConfig(
+        concurrency=concurrency or settings.worker_concurrency,
+        endpoint_concurrency=settings.endpoint_concurrency,
+        max_attempts=settings.delivery_max_attempts,
+        retry_base_s=settings.delivery_retry_base_s,
+        lease_s=settings.delivery_timeout_s * 3 + 30,
+        order_wait_s=settings.delivery_order_wait_s,
+    )
+    runner = JobRunner(db, job_kinds(settings, db), config)
+    assert isinstance(db.hooks, EventBus)
+    db.hooks.listen_jobs(runner.wake)
+    return runner
 
 
 def build_database(settings: Settings) -> tuple[Database, EventBus]:
@@ -37,13 +59,18 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         bus = db.hooks
     hub = EventHub(db, settings)
     wire_events(bus, hub=hub)
+    runner = build_runner(settings, db) if settings.run_worker else None
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await hub.start()
+        if runner is not None:
+            await runner.start()
         try:
             yield
         finally:
+            if runner is not None:
+                await runner.stop()
             await hub.stop()
             await db.dispose()
 
@@ -60,6 +87,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     app.state.db = db
     app.state.bus = bus
     app.state.hub = hub
+    app.state.runner = runner
     install_error_handlers(app)
     mount_routers(app)
     app.add_middleware(

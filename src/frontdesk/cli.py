@@ -35,6 +35,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         overrides["host"] = args.host
     if getattr(args, "port", None):
         overrides["port"] = args.port
+    if getattr(args, "no_worker", False):
+        overrides["run_worker"] = False
     return Settings(**overrides)
 
 
@@ -202,6 +204,29 @@ def cmd_serve(args: argparse.Namespace) -> None:
     )
 
 
+def cmd_worker(args: argparse.Namespace) -> None:
+    import signal
+
+    from frontdesk.app import build_database, build_runner
+
+    settings = bootstrap.prepare(_settings(args))
+
+    async def work() -> None:
+        db, _bus = build_database(settings)
+        runner = build_runner(settings, db, concurrency=args.concurrency)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await runner.start()
+        print(f"frontdesk worker running jobs ({runner.config.concurrency} at once)", flush=True)
+        await stop.wait()
+        await runner.stop()
+        await db.dispose()
+
+    asyncio.run(work())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="frontdesk", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -213,6 +238,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--database-url")
     serve.add_argument("--no-worker", action="store_true", help="run no in-process job worker")
     serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser("worker", help="run jobs (deliveries) only, beside `serve --no-worker`")
+    worker.add_argument("--data-dir")
+    worker.add_argument("--database-url")
+    worker.add_argument("--concurrency", type=int, help="jobs at once (default: setting)")
+    worker.set_defaults(func=cmd_worker)
 
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
 

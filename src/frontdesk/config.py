@@ -51,6 +51,17 @@ class Settings(BaseSettings):
     event_poll_s: float = Field(
         default=1.0, description="How often the event tailer polls when no wake-up arrives."
     )
+    run_worker: bool = Field(
+        default=True, description="Run the job worker inside `serve` (`--no-worker` sets false)."
+    )
+    worker_concurrency: int = Field(default=32, description="Jobs one worker runs at once.")
+    endpoint_concurrency: int = Field(
+        default=8, description="Deliveries in flight to one endpoint at once, per worker."
+    )
+    delivery_order_wait_s: float = Field(
+        default=900.0,
+        description="How long a reply waits for an earlier one of its thread still retrying.",
+    )
     smtp_url: str = ""
     smtp_from: str = "frontdesk@localhost"
     db_pool_size: int = Field(default=10, description="PostgreSQL connections per process.")

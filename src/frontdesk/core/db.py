@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, Protocol
 
 from sqlalchemy import create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import QueuePool
@@ -46,6 +47,7 @@ class UnitOfWork:
         self.writable = writable
         self.pending_events: list[Any] = []
         self.committed_events: list[Any] = []
+        self.enqueued_jobs = 0
         self._after_commit: list[Callable[[], None]] = []
 
     async def execute(self, statement: Executable, params: Any = None) -> Result[Any]:
@@ -102,6 +104,14 @@ class _NoHooks:
 
     def after_commit(self, uow: UnitOfWork) -> None:
         return None
+
+
+def insert_or_ignore(dialect: str, table: Any, *, conflict: Sequence[str]) -> Any:
+    """`INSERT ... ON CONFLICT (conflict) DO NOTHING` in `dialect` ("sqlite" or "postgresql",
+    both support it): a lost race on a unique key inserts nothing (RETURNING yields no row)
+    instead of failing the transaction. On PostgreSQL it waits for the competing transaction."""
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(table).on_conflict_do_nothing(index_elements=list(conflict))
 
 
 def is_sqlite_url(url: str) -> bool:

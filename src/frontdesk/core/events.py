@@ -101,6 +101,7 @@ class EventBus:
     def __init__(self) -> None:
         self._handlers: dict[str, list[Handler]] = defaultdict(list)
         self._listeners: list[Listener] = []
+        self._job_listeners: list[Callable[[], None]] = []
 
     def on(self, event_type: type[Event] | str, handler: Handler) -> None:
         """Run `handler(uow, event)` inside the transaction that emits the event."""
@@ -110,6 +111,10 @@ class EventBus:
     def listen(self, listener: Listener) -> None:
         """Run `listener(events)` after a transaction that emitted events has committed."""
         self._listeners.append(listener)
+
+    def listen_jobs(self, listener: Callable[[], None]) -> None:
+        """Run `listener()` after a transaction that enqueued jobs has committed."""
+        self._job_listeners.append(listener)
 
     async def before_commit(self, uow: UnitOfWork) -> None:
         handled: list[Event] = []
@@ -124,6 +129,9 @@ class EventBus:
         uow.committed_events = handled
 
     def after_commit(self, uow: UnitOfWork) -> None:
+        if uow.enqueued_jobs:
+            for job_listener in self._job_listeners:
+                job_listener()
         if not uow.committed_events:
             return
         for listener in self._listeners:

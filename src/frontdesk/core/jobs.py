@@ -1,7 +1,8 @@
-"""The outbox (DESIGN 5): one row per thing to deliver, written in the causing transaction.
+"""The outbox (DESIGN 5): one row per thing to do outside the database (a webhook, an email),
+written in the same transaction as the change that causes it, and the runner that does them.
 
-The runner that claims and delivers these rows is the delivery engine's work (issue 3); the
-table and `enqueue` exist now so that sending a reply writes its job atomically.
+`enqueue` writes the row; after commit the runner is woken (in-process, and by NOTIFY on
+PostgreSQL so other worker processes wake too). The runner lives in `core/runner.py`.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text, insert
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text, insert, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.core.db import UnitOfWork
@@ -82,4 +83,8 @@ async def enqueue(
             updated_at=now,
         )
     )
+    uow.enqueued_jobs += 1
+    if uow.is_postgres:
+        # Delivered at commit, and only if the transaction commits: wakes other workers.
+        await uow.execute(text("SELECT pg_notify('frontdesk_jobs', '')"))
     return event_id

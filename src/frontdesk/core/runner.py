@@ -1,0 +1,417 @@
+"""The job runner: claims due rows of the outbox and runs them, any number per process.
+
+* Claiming is a single UPDATE over a sub-select of due rows: `FOR UPDATE SKIP LOCKED` on
+  PostgreSQL, so several `frontdesk worker` processes never take the same row; on SQLite the one
+  writer (and BEGIN IMMEDIATE across processes) makes the claimer single. A claimed row carries a
+  lease (`locked_until`): a process killed mid-job leaves a row that is claimed again once the
+  lease ends, so a crash means a retry, never a loss.
+* Order: a job with an `ordering_key` (a thread) waits while an earlier job of the same key is
+  unfinished, for at most `order_wait_s` after it was created; then it goes anyway.
+* Isolation: at most `endpoint_concurrency` jobs run per `target` (an endpoint), and a circuit
+  breaker pauses a target after repeated failures and lets one probe through later, so one slow
+  or dead endpoint never delays the others.
+* Retries: exponential backoff with full jitter, honouring a `retry_after` the handler reports;
+  after `max_attempts` the job is dead and the kind's `on_dead` runs in the same transaction.
+* Wake-ups: `wake()` after a commit that enqueued jobs (and NOTIFY on PostgreSQL); the runner
+  also polls every `poll_s`, so a lost wake-up costs at most that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, exists, insert, or_, select, update
+from sqlalchemy.orm import aliased
+
+from frontdesk.core.db import Database, UnitOfWork
+from frontdesk.core.jobs import Job, JobAttempt
+from frontdesk.core.notify import Listener, listen
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], float]  # seconds since the epoch
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    id: int
+    kind: str
+    event_id: str
+    payload: dict[str, Any]
+    attempts: int  # including the one about to run
+    target: str | None
+    ordering_key: str | None
+    message_id: int | None
+    channel_id: int | None
+    created_at: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one attempt did. `retry` outcomes are retried until the attempts run out."""
+
+    result: str  # done | retry | dead
+    error: str | None = None
+    response_status: int | None = None
+    response_body: str | None = None
+    retry_after_s: float | None = None
+
+    @classmethod
+    def done(cls, **kw: Any) -> Outcome:
+        return cls("done", **kw)
+
+    @classmethod
+    def retry(cls, error: str, **kw: Any) -> Outcome:
+        return cls("retry", error=error, **kw)
+
+    @classmethod
+    def dead(cls, error: str, **kw: Any) -> Outcome:
+        return cls("dead", error=error, **kw)
+
+
+DeadHook = Callable[[UnitOfWork, ClaimedJob, str], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """A kind of job: `run` does the work outside any transaction; `on_dead` (optional) runs
+    inside the transaction that buries the job; `on_done` inside the one that completes it."""
+
+    name: str
+    run: Callable[[ClaimedJob], Awaitable[Outcome]]
+    on_dead: DeadHook | None = None
+    on_done: Callable[[UnitOfWork, ClaimedJob], Awaitable[None]] | None = None
+
+
+@dataclass
+class RunnerConfig:
+    concurrency: int = 32
+    endpoint_concurrency: int = 8
+    max_attempts: int = 10
+    retry_base_s: float = 30.0
+    retry_cap_s: float = 6 * 3600.0
+    lease_s: float = 120.0
+    poll_s: float = 1.0
+    order_wait_s: float = 900.0
+    breaker_failures: int = 5
+    breaker_pause_s: float = 30.0
+    breaker_pause_cap_s: float = 600.0
+
+
+def backoff_s(attempt: int, *, base: float, cap: float, rng: random.Random) -> float:
+    """Full jitter over an exponential bound that triples each attempt, capped: with a 30 s
+    base and 10 attempts the bounds add up to about a day (30 s, 90 s, ... 6 h, 6 h)."""
+    bound = min(cap, base * 3 ** max(0, attempt - 1))
+    return rng.uniform(0, bound)
+
+
+@dataclass
+class _Breaker:
+    failures: int = 0
+    opened: int = 0
+    open_until: float = 0.0
+    probing: bool = False
+
+
+@dataclass
+class _TargetState:
+    running: int = 0
+    breaker: _Breaker = field(default_factory=_Breaker)
+
+
+class JobRunner:
+    """Claims and runs jobs of the registered kinds; jobs of other kinds are left alone."""
+
+    def __init__(
+        self,
+        db: Database,
+        kinds: list[JobKind],
+        config: RunnerConfig | None = None,
+        *,
+        clock: Clock = time.time,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.db = db
+        self.kinds = {k.name: k for k in kinds}
+        self.config = config or RunnerConfig()
+        self.clock = clock
+        self.rng = rng or random.Random()  # noqa: S311 - jitter, not security
+        self._targets: dict[str, _TargetState] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._wake = asyncio.Event()
+        self._loop_task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._listener: Listener | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def start(self) -> None:
+        self._stopping = False
+        if not self.db.is_sqlite:
+            # Jobs enqueued by other processes (API servers) NOTIFY at commit.
+            self._listener = await listen(self.db.url, "frontdesk_jobs", self.wake)
+        self._loop_task = asyncio.create_task(self._loop(), name="frontdesk-job-runner")
+
+    async def stop(self) -> None:
+        """Stop claiming; let running attempts finish (their leases cover a hard kill)."""
+        self._stopping = True
+        self._wake.set()
+        if self._loop_task is not None:
+            await self._loop_task
+            self._loop_task = None
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._listener is not None:
+            await self._listener.close()
+            self._listener = None
+
+    async def _loop(self) -> None:
+        while not self._stopping:
+            # Cleared before claiming: a wake-up that arrives during the claim is kept.
+            self._wake.clear()
+            try:
+                claimed = await self.claim_and_start()
+            except Exception:  # a database hiccup must not end the runner
+                log.exception("job claim failed")
+                claimed = 0
+            if self._stopping:
+                break
+            if claimed and len(self._tasks) < self.config.concurrency:
+                continue  # there may be more due work
+            waiters: list[asyncio.Future[Any]] = [asyncio.ensure_future(self._wake.wait())]
+            waiters.extend(self._tasks)
+            await asyncio.wait(
+                waiters, timeout=self.config.poll_s, return_when=asyncio.FIRST_COMPLETED
+            )
+            waiters[0].cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await waiters[0]
+
+    # -- claiming --------------------------------------------------------------------------
+
+    def _now_ms(self) -> int:
+        return int(self.clock() * 1000)
+
+    def _unavailable_targets(self) -> list[str]:
+        now = self.clock()
+        out = []
+        for target, state in self._targets.items():
+            breaker = state.breaker
+            busy = state.running >= self.config.endpoint_concurrency
+            paused = breaker.open_until > now
+            # Half-open after a pause: one probe at a time until a success closes the breaker.
+            probing = breaker.failures >= self.config.breaker_failures and state.running > 0
+            if busy or paused or probing:
+                out.append(target)
+        return out
+
+    async def claim(self, limit: int) -> list[ClaimedJob]:
+        """Mark up to `limit` due jobs as running (with a lease) and return them."""
+        if limit <= 0 or not self.kinds:
+            return []
+        now = self._now_ms()
+        earlier = aliased(Job)
+        blocked_by_earlier = exists().where(
+            earlier.ordering_key == Job.ordering_key,
+            earlier.id < Job.id,
+            earlier.status.in_(("queued", "running")),
+        )
+        due = select(Job.id).where(
+            Job.kind.in_(list(self.kinds)),
+            or_(
+                and_(Job.status == "queued", Job.run_at <= now),
+                and_(Job.status == "running", Job.locked_until < now),
+            ),
+            or_(
+                Job.ordering_key.is_(None),
+                Job.created_at < now - int(self.config.order_wait_s * 1000),
+                ~blocked_by_earlier,
+            ),
+        )
+        unavailable = self._unavailable_targets()
+        if unavailable:
+            due = due.where(or_(Job.target.is_(None), Job.target.not_in(unavailable)))
+        due = due.order_by(Job.run_at, Job.id).limit(limit)
+        async with self.db.transaction() as uow:
+            if uow.is_postgres:
+                due = due.with_for_update(skip_locked=True, of=Job)
+            rows = (
+                await uow.execute(
+                    update(Job)
+                    .where(Job.id.in_(due.scalar_subquery()))
+                    .values(
+                        status="running",
+                        attempts=Job.attempts + 1,
+                        locked_until=now + int(self.config.lease_s * 1000),
+                        updated_at=now,
+                    )
+                    .returning(
+                        Job.id,
+                        Job.kind,
+                        Job.event_id,
+                        Job.payload,
+                        Job.attempts,
+                        Job.target,
+                        Job.ordering_key,
+                        Job.message_id,
+                        Job.channel_id,
+                        Job.created_at,
+                    )
+                )
+            ).all()
+        jobs = sorted((ClaimedJob(**row._mapping) for row in rows), key=lambda j: j.id)
+        kept, extra = self._within_target_limits(jobs)
+        if extra:
+            await self._release(extra)
+        return kept
+
+    def _target_room(self, target: str) -> int:
+        state = self._targets.get(target, _TargetState())
+        if state.breaker.failures >= self.config.breaker_failures:
+            return 1 - state.running  # half-open: a single probe
+        return self.config.endpoint_concurrency - state.running
+
+    def _within_target_limits(
+        self, jobs: list[ClaimedJob]
+    ) -> tuple[list[ClaimedJob], list[ClaimedJob]]:
+        """Split a claim into what the targets' limits allow now and what goes back."""
+        room: dict[str, int] = {}
+        kept, extra = [], []
+        for job in jobs:
+            if job.target is None:
+                kept.append(job)
+                continue
+            left = room.setdefault(job.target, self._target_room(job.target))
+            if left > 0:
+                room[job.target] = left - 1
+                kept.append(job)
+            else:
+                extra.append(job)
+        return kept, extra
+
+    async def _release(self, jobs: list[ClaimedJob]) -> None:
+        """Hand claimed jobs back untouched (their attempt was never made)."""
+        async with self.db.transaction() as uow:
+            await uow.execute(
+                update(Job)
+                .where(Job.id.in_([j.id for j in jobs]))
+                .values(status="queued", attempts=Job.attempts - 1, locked_until=None)
+            )
+
+    async def claim_and_start(self) -> int:
+        """Claim what fits in the free slots and start running it; returns how many."""
+        free = self.config.concurrency - len(self._tasks)
+        jobs = await self.claim(free)
+        for job in jobs:
+            self._start(job)
+        return len(jobs)
+
+    def _start(self, job: ClaimedJob) -> None:
+        if job.target is not None:
+            self._targets.setdefault(job.target, _TargetState()).running += 1
+        task = asyncio.create_task(self.run_job(job))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def run_due(self) -> int:
+        """Claim and run everything due now, and wait for it (tests drive the clock with it)."""
+        total = 0
+        while True:
+            jobs = await self.claim(self.config.concurrency)
+            if not jobs:
+                return total
+            for job in jobs:
+                if job.target is not None:
+                    self._targets.setdefault(job.target, _TargetState()).running += 1
+            await asyncio.gather(*(self.run_job(job) for job in jobs))
+            total += len(jobs)
+
+    # -- running ---------------------------------------------------------------------------
+
+    async def run_job(self, job: ClaimedJob) -> None:
+        kind = self.kinds[job.kind]
+        started = self.clock()
+        try:
+            outcome = await kind.run(job)
+        except Exception as exc:  # a bug in a handler is a failed attempt, not a dead runner
+            log.exception("job %s (%s) raised", job.id, job.kind)
+            outcome = Outcome.retry(f"{type(exc).__name__}: {exc}")
+        duration_ms = int((self.clock() - started) * 1000)
+        if job.target is not None:
+            self._record_target(job.target, ok=outcome.result == "done")
+        try:
+            await self._finish(job, kind, outcome, started, duration_ms)
+        except Exception:
+            # The lease runs out and the job is claimed again: at-least-once, never lost.
+            log.exception("recording job %s failed", job.id)
+
+    def _record_target(self, target: str, *, ok: bool) -> None:
+        state = self._targets.setdefault(target, _TargetState())
+        state.running = max(0, state.running - 1)
+        breaker = state.breaker
+        if ok:
+            state.breaker = _Breaker()
+            return
+        if breaker.open_until > self.clock():
+            return  # an attempt that was already in flight when the breaker opened
+        breaker.failures += 1
+        if breaker.failures >= self.config.breaker_failures:
+            pause = min(
+                self.config.breaker_pause_cap_s, self.config.breaker_pause_s * 2**breaker.opened
+            )
+            breaker.opened += 1
+            breaker.open_until = self.clock() + pause
+            log.warning("pausing deliveries to %s for %.0f s", target, pause)
+
+    def target_paused(self, target: str) -> bool:
+        state = self._targets.get(target)
+        return state is not None and state.breaker.open_until > self.clock()
+
+    async def _finish(
+        self, job: ClaimedJob, kind: JobKind, outcome: Outcome, started: float, duration_ms: int
+    ) -> None:
+        now = self._now_ms()
+        result = outcome.result
+        if result == "retry" and job.attempts >= self.config.max_attempts:
+            result = "dead"
+        values: dict[str, Any] = {"updated_at": now, "locked_until": None}
+        if result == "done":
+            values.update(status="done", last_error=None)
+        elif result == "dead":
+            values.update(status="dead", last_error=outcome.error)
+        else:
+            delay = backoff_s(
+                job.attempts,
+                base=self.config.retry_base_s,
+                cap=self.config.retry_cap_s,
+                rng=self.rng,
+            )
+            if outcome.retry_after_s is not None:
+                delay = max(delay, outcome.retry_after_s)
+            values.update(status="queued", last_error=outcome.error, run_at=now + int(delay * 1000))
+        async with self.db.transaction() as uow:
+            await uow.execute(
+                insert(JobAttempt).values(
+                    job_id=job.id,
+                    started_at=int(started * 1000),
+                    duration_ms=duration_ms,
+                    response_status=outcome.response_status,
+                    response_body=outcome.response_body,
+                    error=outcome.error,
+                )
+            )
+            await uow.execute(update(Job).where(Job.id == job.id).values(**values))
+            if result == "dead" and kind.on_dead is not None:
+                await kind.on_dead(uow, job, outcome.error or "delivery failed")
+            if result == "done" and kind.on_done is not None:
+                await kind.on_done(uow, job)
