@@ -155,3 +155,57 @@ async def revoke_token(uow: UnitOfWork, *, token_id: int) -> None:
     await uow.execute(
         update(AccessToken).where(AccessToken.id == token_id).values(revoked_at=now_ms())
     )
+
+
+@dataclass(frozen=True)
+class SigningSecrets:
+    """The secrets outgoing webhooks of an app are signed with right now."""
+
+    client_secret: str
+    webhook_secrets: tuple[str, ...]  # current first, then those still in their grace period
+
+
+async def signing_secrets(uow: UnitOfWork, *, app_id: int, now: int) -> SigningSecrets:
+    row = (
+        await uow.execute(
+            select(App.client_secret, App.webhook_secret, App.previous_secrets).where(
+                App.id == app_id
+            )
+        )
+    ).first()
+    if row is None:
+        raise NotFound("App", app_id)
+    previous = tuple(p["webhookSecret"] for p in row.previous_secrets if int(p["expiresAt"]) > now)
+    return SigningSecrets(row.client_secret, (row.webhook_secret, *previous))
+
+
+async def rotate_secrets(uow: UnitOfWork, *, app_id: int, grace_s: int) -> tuple[str, str]:
+    """New client and webhook secrets, current at once; the old webhook secret keeps signing
+    (beside the new one) for `grace_s` seconds. Returns the new (client, webhook) secrets."""
+    if grace_s < 0 or grace_s > 30 * 24 * 3600:
+        raise validation_error(
+            "gracePeriodSeconds must be 0 to 2592000", field_name="gracePeriodSeconds"
+        )
+    app = await get_app(uow, app_id=app_id)
+    now = now_ms()
+    kept = [p for p in app.previous_secrets if int(p["expiresAt"]) > now]
+    if grace_s:
+        kept.append(
+            {
+                "clientSecret": app.client_secret,
+                "webhookSecret": app.webhook_secret,
+                "expiresAt": now + grace_s * 1000,
+            }
+        )
+    client_secret, webhook_secret = new_token(), new_standard_webhooks_secret()
+    await uow.execute(
+        update(App)
+        .where(App.id == app_id)
+        .values(
+            client_secret=client_secret,
+            webhook_secret=webhook_secret,
+            previous_secrets=kept,
+            updated_at=now,
+        )
+    )
+    return client_secret, webhook_secret

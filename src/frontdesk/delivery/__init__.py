@@ -1,0 +1,1 @@
+"""Outgoing webhooks to channels and app subscriptions: signing, attempts, retries."""
