@@ -32,6 +32,7 @@ from sqlalchemy.orm import aliased
 
 from frontdesk.core.db import Database, UnitOfWork
 from frontdesk.core.jobs import Job, JobAttempt
+from frontdesk.core.metrics import JOB_ATTEMPT_SECONDS, JOB_ATTEMPTS, JOB_LATENCY_SECONDS
 from frontdesk.core.notify import Listener, listen
 
 log = logging.getLogger(__name__)
@@ -346,7 +347,12 @@ class JobRunner:
         except Exception as exc:  # a bug in a handler is a failed attempt, not a dead runner
             log.exception("job %s (%s) raised", job.id, job.kind)
             outcome = Outcome.retry(f"{type(exc).__name__}: {exc}")
-        duration_ms = int((self.clock() - started) * 1000)
+        finished = self.clock()
+        duration_ms = int((finished - started) * 1000)
+        JOB_ATTEMPTS.labels(job.kind, outcome.result).inc()
+        JOB_ATTEMPT_SECONDS.labels(job.kind).observe(finished - started)
+        if outcome.result == "done":
+            JOB_LATENCY_SECONDS.labels(job.kind).observe(max(0.0, finished - job.created_at / 1000))
         if job.target is not None:
             self._record_target(job.target, ok=outcome.result == "done")
         try:
