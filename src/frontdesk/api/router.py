@@ -43,6 +43,9 @@ def mount_routers(app: FastAPI) -> None:
     )
     _mount_aliases(app, conversation_routes.router, CONVERSATIONS_PREFIXES, "conversations")
     _mount_aliases(
+        app, channel_routes.conversations_router, CONVERSATIONS_PREFIXES, "conversations"
+    )
+    _mount_aliases(
         app, message_thread_routes.thread_router, CONVERSATIONS_PREFIXES, "conversations"
     )
     app.include_router(file_routes.router, tags=["files"])
