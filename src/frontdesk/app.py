@@ -14,18 +14,25 @@ from frontdesk.config import Settings
 from frontdesk.core.db import Database
 from frontdesk.core.events import EventBus
 from frontdesk.core.runner import JobKind, JobRunner, RunnerConfig
+from frontdesk.delivery import channel as channel_delivery
+from frontdesk.delivery.send import WebhookClient
 from frontdesk.realtime.hub import EventHub
 
 
-def wire_events(bus: EventBus, *, hub: EventHub) -> None:
-    """Register every in-transaction handler and after-commit listener (producers never
-    import consumers)."""
+def wire_handlers(bus: EventBus, settings: Settings) -> None:
+    """Every in-transaction handler (producers never import consumers). Every process that
+    writes gets them: they write what must commit with the change (job rows)."""
+    channel_delivery.register_handlers(bus)
+
+
+def wire_listeners(bus: EventBus, *, hub: EventHub) -> None:
+    """The after-commit listeners of a web process."""
     bus.listen(hub.wake)
 
 
-def job_kinds(settings: Settings, db: Database) -> list[JobKind]:
+def job_kinds(settings: Settings, db: Database, client: WebhookClient) -> list[JobKind]:
     """Every kind of job this build knows how to run."""
-    return []
+    return [*channel_delivery.ChannelDeliveries(db, settings, client).job_kinds()]
 
 
 def build_runner(settings: Settings, db: Database, *, concurrency: int | None = None) -> JobRunner:
@@ -38,14 +45,19 @@ def build_runner(settings: Settings, db: Database, *, concurrency: int | None = 
         lease_s=settings.delivery_timeout_s * 3 + 30,
         order_wait_s=settings.delivery_order_wait_s,
     )
-    runner = JobRunner(db, job_kinds(settings, db), config)
+    client = WebhookClient(
+        timeout_s=settings.delivery_timeout_s, allow_private=settings.webhook_allow_private
+    )
+    runner = JobRunner(db, job_kinds(settings, db, client), config, on_stop=[client.close])
     assert isinstance(db.hooks, EventBus)
     db.hooks.listen_jobs(runner.wake)
     return runner
 
 
 def build_database(settings: Settings) -> tuple[Database, EventBus]:
+    """The database of a process, with the in-transaction handlers on its bus."""
     bus = EventBus()
+    wire_handlers(bus, settings)
     db = Database(settings.resolved_database_url(), hooks=bus, pool_size=settings.db_pool_size)
     return db, bus
 
@@ -58,7 +70,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         assert isinstance(db.hooks, EventBus), "the database's hooks must be an EventBus"
         bus = db.hooks
     hub = EventHub(db, settings)
-    wire_events(bus, hub=hub)
+    wire_listeners(bus, hub=hub)
     runner = build_runner(settings, db) if settings.run_worker else None
 
     @contextlib.asynccontextmanager

@@ -23,6 +23,11 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     portal_id: int = Field(default=1, description="The workspace's numeric portalId.")
+    public_url: str = Field(
+        default="",
+        description="Base URL bridges reach Frontdesk at (links in webhooks); empty means "
+        "http://HOST:PORT.",
+    )
     secret_key: str = Field(
         default="",
         description="Signs sessions and file URLs; empty means a random key kept in the data dir.",
@@ -71,6 +76,9 @@ class Settings(BaseSettings):
         if self.database_url:
             return normalise_database_url(self.database_url)
         return f"sqlite:///{(self.data_dir / 'frontdesk.db').resolve()}"
+
+    def resolved_public_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def files_dir(self) -> Path:

@@ -138,6 +138,7 @@ class JobRunner:
         *,
         clock: Clock = time.time,
         rng: random.Random | None = None,
+        on_stop: list[Callable[[], Awaitable[None]]] | None = None,
     ) -> None:
         self.db = db
         self.kinds = {k.name: k for k in kinds}
@@ -150,6 +151,7 @@ class JobRunner:
         self._loop_task: asyncio.Task[None] | None = None
         self._stopping = False
         self._listener: Listener | None = None
+        self._on_stop = on_stop or []
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -175,6 +177,8 @@ class JobRunner:
         if self._listener is not None:
             await self._listener.close()
             self._listener = None
+        for callback in self._on_stop:
+            await callback()
 
     async def _loop(self) -> None:
         while not self._stopping:

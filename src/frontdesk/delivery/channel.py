@@ -1,0 +1,195 @@
+"""Webhooks to a custom channel's `webhookUrl` (reference 6): agent replies and account events.
+
+Jobs are written in the transaction of the change (`enqueue`); the runner calls `run` outside
+any transaction. A reply whose job dies is marked FAILED with the reason agents see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select, update
+
+from frontdesk.apps import service as app_service
+from frontdesk.channels.events import ChannelAccountCreated, ChannelAccountUpdated
+from frontdesk.channels.models import Channel, ChannelAccount
+from frontdesk.channels.schemas import channel_account_json
+from frontdesk.config import Settings
+from frontdesk.conversations.models import Thread, ThreadIntegrationId
+from frontdesk.core.db import Database, UnitOfWork
+from frontdesk.core.events import Audience, Event, EventBus
+from frontdesk.core.jobs import enqueue
+from frontdesk.core.models import ms_to_iso, now_ms
+from frontdesk.core.runner import ClaimedJob, JobKind, Outcome
+from frontdesk.delivery.send import WebhookClient
+from frontdesk.files.signing import file_url_factory
+from frontdesk.messages.events import MessageStatusChanged
+from frontdesk.messages.models import Message
+from frontdesk.messages.schemas import message_json
+
+OUTGOING_MESSAGE = "channel.outgoing_message"
+ACCOUNT_EVENT = "channel.account_event"
+
+
+def channel_target(channel_id: int) -> str:
+    """The runner's endpoint key for a channel: limits and the breaker apply per channel."""
+    return f"channel:{channel_id}"
+
+
+async def _channel(uow: UnitOfWork, channel_id: int) -> Any:
+    return (
+        await uow.execute(
+            select(Channel.id, Channel.app_id, Channel.webhook_url, Channel.archived).where(
+                Channel.id == channel_id
+            )
+        )
+    ).first()
+
+
+def _envelope(settings: Settings, job: ClaimedJob, kind: str, channel_id: int) -> dict[str, Any]:
+    return {
+        "type": kind,
+        "portalId": str(settings.portal_id),
+        "channelId": str(channel_id),
+        "eventId": job.event_id,
+        "eventTimestamp": ms_to_iso(job.created_at),
+    }
+
+
+class ChannelDeliveries:
+    """Builds and sends the payloads; one per worker process."""
+
+    def __init__(self, db: Database, settings: Settings, client: WebhookClient) -> None:
+        self.db = db
+        self.settings = settings
+        self.client = client
+        self._file_url: Callable[[str], str] | None = None
+
+    def file_url(self, file_id: str) -> str:
+        if self._file_url is None:
+            self._file_url = file_url_factory(self.settings, self.settings.resolved_public_url())
+        return self._file_url(file_id)
+
+    async def _outgoing_message_payload(
+        self, job: ClaimedJob
+    ) -> tuple[dict[str, Any] | None, Any, str | None]:
+        async with self.db.read() as uow:
+            message = (
+                await uow.execute(select(Message).where(Message.id == job.message_id))
+            ).first()
+            if message is None:
+                return None, None, "The message no longer exists"
+            channel = await _channel(uow, message.channel_id)
+            thread_ids = (
+                await uow.execute(
+                    select(ThreadIntegrationId.integration_thread_id)
+                    .where(ThreadIntegrationId.thread_id == message.thread_id)
+                    .order_by(ThreadIntegrationId.integration_thread_id)
+                )
+            ).scalars()
+            secrets = await app_service.signing_secrets(uow, app_id=channel.app_id, now=now_ms())
+        if not channel.webhook_url:
+            return None, None, "The channel has no webhook URL"
+        payload = {
+            **_envelope(self.settings, job, "OUTGOING_CHANNEL_MESSAGE_CREATED", channel.id),
+            "channelIntegrationThreadIds": list(thread_ids),
+            "message": message_json(
+                message,
+                file_url=self.file_url,
+                truncate_at=self.settings.message_truncate_chars,
+            ),
+        }
+        return payload, (channel.webhook_url, secrets), None
+
+    async def run_outgoing_message(self, job: ClaimedJob) -> Outcome:
+        payload, where, problem = await self._outgoing_message_payload(job)
+        if payload is None:
+            return Outcome.dead(problem or "Nothing to deliver")
+        url, secrets = where
+        return await self.client.post(
+            url=url, payload=payload, secrets=secrets, event_id=job.event_id
+        )
+
+    async def run_account_event(self, job: ClaimedJob) -> Outcome:
+        account_id = int(job.payload["channelAccountId"])
+        async with self.db.read() as uow:
+            account = (
+                await uow.execute(select(ChannelAccount).where(ChannelAccount.id == account_id))
+            ).first()
+            if account is None:
+                return Outcome.dead("The channel account no longer exists")
+            channel = await _channel(uow, account.channel_id)
+            secrets = await app_service.signing_secrets(uow, app_id=channel.app_id, now=now_ms())
+        if not channel.webhook_url:
+            return Outcome.dead("The channel has no webhook URL")
+        account_body = channel_account_json(account)
+        payload = {
+            **_envelope(self.settings, job, job.payload["type"], channel.id),
+            "channelAccountId": str(account.id),
+            "channelAccount": account_body,
+            "inboxId": account_body["inboxId"],
+            "name": account_body["name"],
+            "authorized": account_body["authorized"],
+            "deliveryIdentifier": account_body.get("deliveryIdentifier"),
+        }
+        return await self.client.post(
+            url=channel.webhook_url, payload=payload, secrets=secrets, event_id=job.event_id
+        )
+
+    def job_kinds(self) -> list[JobKind]:
+        return [
+            JobKind(OUTGOING_MESSAGE, self.run_outgoing_message, on_dead=mark_message_failed),
+            JobKind(ACCOUNT_EVENT, self.run_account_event),
+        ]
+
+
+async def mark_message_failed(uow: UnitOfWork, job: ClaimedJob, reason: str) -> None:
+    """A dead reply: FAILED with the reason, unless the bridge already reported it sent."""
+    row = (
+        await uow.execute(
+            select(Message.id, Message.status, Message.thread_id, Thread.inbox_id)
+            .join(Thread, Thread.id == Message.thread_id)
+            .where(Message.id == job.message_id)
+        )
+    ).first()
+    if row is None or row.status not in ("PENDING", None):
+        return
+    message = f"Not delivered to the channel: {reason}"
+    await uow.execute(
+        update(Message)
+        .where(Message.id == row.id)
+        .values(status="FAILED", failure_message=message, updated_at=now_ms())
+    )
+    uow.emit(
+        MessageStatusChanged(
+            thread_id=row.thread_id,
+            message_id=row.id,
+            inbox_id=row.inbox_id,
+            status="FAILED",
+            error_message=message,
+            audience=Audience(inbox_id=row.inbox_id),
+        )
+    )
+
+
+async def _enqueue_account_event(uow: UnitOfWork, event: Event) -> None:
+    assert isinstance(event, ChannelAccountCreated | ChannelAccountUpdated)
+    kind = (
+        "CHANNEL_ACCOUNT_CREATED"
+        if isinstance(event, ChannelAccountCreated)
+        else "CHANNEL_ACCOUNT_UPDATED"
+    )
+    await enqueue(
+        uow,
+        kind=ACCOUNT_EVENT,
+        payload={"type": kind, "channelAccountId": str(event.channel_account_id)},
+        target=channel_target(event.channel_id),
+        channel_id=event.channel_id,
+    )
+
+
+def register_handlers(bus: EventBus) -> None:
+    """Account changes become CHANNEL_ACCOUNT_* webhooks, in the transaction of the change."""
+    bus.on(ChannelAccountCreated, _enqueue_account_event)
+    bus.on(ChannelAccountUpdated, _enqueue_account_event)
