@@ -8,6 +8,8 @@ import httpx
 import pytest
 
 from frontdesk.api.router import CUSTOM_CHANNEL_PREFIXES
+from frontdesk.app import create_app
+from frontdesk.config import Settings
 from frontdesk.core.db import Database
 from tests import factories
 from tests.channels.conftest import (
@@ -286,3 +288,35 @@ async def test_archive_deactivates_accounts_and_hides_the_channel(
     )
     assert view.status_code == 200
     assert view.json()["active"] is False
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080/hook",
+        "http://localhost/hook",
+        "http://10.1.2.3/hook",
+        "http://192.168.0.10/hook",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]/hook",
+        "http://metadata.google.internal/hook",
+    ],
+)
+async def test_private_network_webhook_urls_are_refused(
+    settings: Settings, db: Database, url: str
+) -> None:
+    strict = create_app(settings.model_copy(update={"webhook_allow_private": False}), db=db)
+    app = await factories.create_app(db)
+    query = {"hapikey": app.developer_api_key, "appId": str(app.app_id)}
+    transport = httpx.ASGITransport(app=strict)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        response = await client.post(
+            "/conversations/v3/custom-channels",
+            params=query,
+            json={"name": "Chat", "capabilities": {}, "webhookUrl": url},
+        )
+        assert response.status_code == 400, response.text
+        assert response.json()["errors"][0]["in"] == "webhookUrl"
+        listed = await client.get("/conversations/v3/custom-channels", params=query)
+        assert listed.json()["total"] == 0

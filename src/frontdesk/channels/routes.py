@@ -12,7 +12,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from starlette.responses import Response
 
-from frontdesk.api.deps import DbDep, DeveloperDep, Principal, require_app_scopes, require_scopes
+from frontdesk.api.deps import (
+    DbDep,
+    DeveloperDep,
+    Principal,
+    SettingsDep,
+    require_app_scopes,
+    require_scopes,
+)
 from frontdesk.api.responses import JsonResponse, created, no_content
 from frontdesk.channels import service as channel_service
 from frontdesk.channels.schemas import (
@@ -84,10 +91,17 @@ def _location(request: Request, ident: object) -> str:
 @router.post("", status_code=201, summary="Create a custom channel")
 @router.post("/", status_code=201, include_in_schema=False)
 async def create_channel(
-    request: Request, body: ChannelCreate, principal: DeveloperDep, db: DbDep
+    request: Request,
+    body: ChannelCreate,
+    principal: DeveloperDep,
+    db: DbDep,
+    settings: SettingsDep,
 ) -> Response:
     """Register a custom channel for the app of the developer key."""
     assert principal.app_id is not None
+    await channel_service.check_webhook_url(
+        body.webhookUrl, allow_private=settings.webhook_allow_private
+    )
     async with db.transaction() as uow:
         row = await channel_service.create_channel(uow, app_id=principal.app_id, data=body)
     return created(channel_json(row), _location(request, row.id))
@@ -125,11 +139,18 @@ async def get_channel(channelId: ChannelId, principal: DeveloperDep, db: DbDep) 
 
 @router.patch("/{channelId}", summary="Update a custom channel")
 async def update_channel(
-    channelId: ChannelId, body: ChannelPatch, principal: DeveloperDep, db: DbDep
+    channelId: ChannelId,
+    body: ChannelPatch,
+    principal: DeveloperDep,
+    db: DbDep,
+    settings: SettingsDep,
 ) -> Response:
     """Partial update: absent fields unchanged, null clears an optional field, capabilities
     replaced whole."""
     assert principal.app_id is not None
+    await channel_service.check_webhook_url(
+        body.webhookUrl, allow_private=settings.webhook_allow_private
+    )
     async with db.transaction() as uow:
         row = await channel_service.update_channel(
             uow,

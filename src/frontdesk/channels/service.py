@@ -25,6 +25,7 @@ from frontdesk.channels.schemas import (
     DeliveryIdentifier,
 )
 from frontdesk.contacts.identifiers import normalise_identifier
+from frontdesk.core import http
 from frontdesk.core.db import UnitOfWork
 from frontdesk.core.errors import AppError, Conflict, NotFound, validation_error
 from frontdesk.core.events import Audience
@@ -571,3 +572,13 @@ async def get_visible_channel_account(
     if row is None or (visible_inbox_ids is not None and row.inbox_id not in visible_inbox_ids):
         raise NotFound("Channel account", account_id, field_name="channelAccountId")
     return row
+
+
+async def check_webhook_url(url: str | None, *, allow_private: bool) -> None:
+    """Refuse a webhook URL on a loopback, private, link-local or metadata address (SSRF),
+    unless allowed by configuration; deliveries check again at connect time."""
+    if url is None:
+        return
+    problem = await http.check_target(url, allow_private=allow_private)
+    if problem:
+        raise validation_error(f"webhookUrl {problem}", field_name="webhookUrl")
