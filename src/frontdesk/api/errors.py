@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from typing import Any
 
@@ -29,6 +30,20 @@ _HTTP_CATEGORIES = {
 }
 
 
+# A discriminated union's branch appears in `loc` as its tag ("MESSAGE", "FILE"): upper-case,
+# unlike every camelCase field name of the API.
+_UNION_TAG = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_UNION_TAG_ERRORS = ("union_tag_invalid", "union_tag_not_found")
+
+
+def _error_loc(err: Any) -> tuple[Any, ...]:
+    loc = tuple(err.get("loc", ()))
+    if err.get("type") in _UNION_TAG_ERRORS:
+        # A missing or unknown `type` is reported at the union itself: name the tag field.
+        loc += (str(err.get("ctx", {}).get("discriminator", "type")).strip("'"),)
+    return loc
+
+
 def _field_name(loc: tuple[Any, ...]) -> str:
     # ("body", "senders", 0, "deliveryIdentifier", "type") -> "senders[0].deliveryIdentifier.type"
     parts = list(loc[1:]) if loc and loc[0] in ("body", "query", "path", "header") else list(loc)
@@ -36,7 +51,7 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     for part in parts:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif "[" in str(part) or "-" in str(part):
+        elif "[" in str(part) or "-" in str(part) or _UNION_TAG.match(str(part)):
             continue  # pydantic's union branch labels, e.g. "FILE" or "function-after[...]"
         else:
             out += ("." if out else "") + str(part)
@@ -56,7 +71,7 @@ async def _validation_error(_request: Request, exc: Exception) -> JsonResponse:
     assert isinstance(exc, RequestValidationError)
     details = []
     for err in exc.errors():
-        where = _field_name(tuple(err.get("loc", ())))
+        where = _field_name(_error_loc(err))
         message = str(err.get("msg", "invalid"))
         details.append(ErrorDetail(f"{where}: {message}", in_=where, code=str(err.get("type"))))
     if not details:

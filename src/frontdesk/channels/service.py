@@ -582,3 +582,9 @@ async def check_webhook_url(url: str | None, *, allow_private: bool) -> None:
     problem = await http.check_target(url, allow_private=allow_private)
     if problem:
         raise validation_error(f"webhookUrl {problem}", field_name="webhookUrl")
+
+
+def webhook_target(channel_id: int) -> str:
+    """The job runner's endpoint key for a channel's webhook: concurrency limits and the
+    circuit breaker apply per channel."""
+    return f"channel:{channel_id}"

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from frontdesk.apps import service as app_service
+from frontdesk.channels import service as channel_service
 from frontdesk.channels.events import ChannelAccountCreated, ChannelAccountUpdated
 from frontdesk.channels.models import Channel, ChannelAccount
 from frontdesk.channels.schemas import channel_account_json
@@ -30,11 +31,6 @@ from frontdesk.messages.schemas import message_json
 
 OUTGOING_MESSAGE = "channel.outgoing_message"
 ACCOUNT_EVENT = "channel.account_event"
-
-
-def channel_target(channel_id: int) -> str:
-    """The runner's endpoint key for a channel: limits and the breaker apply per channel."""
-    return f"channel:{channel_id}"
 
 
 async def _channel(uow: UnitOfWork, channel_id: int) -> Any:
@@ -184,7 +180,7 @@ async def _enqueue_account_event(uow: UnitOfWork, event: Event) -> None:
         uow,
         kind=ACCOUNT_EVENT,
         payload={"type": kind, "channelAccountId": str(event.channel_account_id)},
-        target=channel_target(event.channel_id),
+        target=channel_service.webhook_target(event.channel_id),
         channel_id=event.channel_id,
     )
 
