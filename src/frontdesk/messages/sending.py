@@ -30,6 +30,7 @@ from sqlalchemy import insert, or_, select, update
 from frontdesk.accounts import service as account_service
 from frontdesk.accounts.models import User
 from frontdesk.apps.models import App
+from frontdesk.channels import service as channel_service
 from frontdesk.channels.capabilities import Capabilities, effective_capabilities
 from frontdesk.channels.models import Channel, ChannelAccount
 from frontdesk.contacts.identifiers import normalise_identifier
@@ -40,7 +41,6 @@ from frontdesk.conversations.models import Thread
 from frontdesk.core.db import UnitOfWork
 from frontdesk.core.errors import AppError, ErrorDetail, validation_error
 from frontdesk.core.events import Audience
-from frontdesk.channels import service as channel_service
 from frontdesk.core.jobs import enqueue
 from frontdesk.core.models import now_ms
 from frontdesk.files.models import File
