@@ -28,8 +28,8 @@ from frontdesk.files.signing import file_url_factory
 from frontdesk.messages.events import MessageStatusChanged
 from frontdesk.messages.models import Message
 from frontdesk.messages.schemas import message_json
+from frontdesk.messages.sending import OUTGOING_JOB_KIND
 
-OUTGOING_MESSAGE = "channel.outgoing_message"
 ACCOUNT_EVENT = "channel.account_event"
 
 
@@ -135,7 +135,7 @@ class ChannelDeliveries:
 
     def job_kinds(self) -> list[JobKind]:
         return [
-            JobKind(OUTGOING_MESSAGE, self.run_outgoing_message, on_dead=mark_message_failed),
+            JobKind(OUTGOING_JOB_KIND, self.run_outgoing_message, on_dead=mark_message_failed),
             JobKind(ACCOUNT_EVENT, self.run_account_event),
         ]
 
