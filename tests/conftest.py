@@ -24,7 +24,7 @@ from frontdesk.config import Settings
 from frontdesk.core.db import Database
 from frontdesk.migrations import migrate
 
-pytest_plugins = ["tests.server"]
+pytest_plugins = ["tests.server", "tests.receiver"]
 
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 

@@ -171,6 +171,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from frontdesk.app import create_app
+    from frontdesk.realtime.server import Server
 
     settings = bootstrap.prepare(_settings(args))
 
@@ -194,7 +195,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     else:
         print("  Sign in with your account; add users with `frontdesk users create`.")
     sys.stdout.flush()
-    uvicorn.run(
+    config = uvicorn.Config(
         create_app(settings),
         host=settings.host,
         port=settings.port,
@@ -202,6 +203,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
         access_log=False,
         timeout_graceful_shutdown=10,
     )
+    # Not uvicorn.run: this server ends the event streams first when shutdown begins.
+    Server(config).run()
 
 
 def cmd_worker(args: argparse.Namespace) -> None:

@@ -1,5 +1,55 @@
-"""HTTP routes of this domain (filled in by its issue's work)."""
+"""GET /frontdesk/v1/events: the event log as Server-Sent Events (DESIGN 6)."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+
+from frontdesk.api.deps import DbDep, Principal, authenticate_bearer, bearer_token
+from frontdesk.core.errors import MissingScopes
+from frontdesk.realtime.hub import EventHub
+from frontdesk.realtime.stream import (
+    READ_SCOPE,
+    EventStreamResponse,
+    open_stream,
+    parse_last_event_id,
+)
 
 router = APIRouter()
+
+
+async def require_event_reader(request: Request, db: DbDep) -> Principal:
+    """A user (personal token; the web session joins here later) or an app whose token holds
+    conversations.read."""
+    principal = await authenticate_bearer(db, bearer_token(request))
+    if principal.kind == "app" and READ_SCOPE not in principal.scopes:
+        raise MissingScopes([READ_SCOPE])
+    return principal
+
+
+ReaderDep = Annotated[Principal, Depends(require_event_reader)]
+
+
+@router.get(
+    "/frontdesk/v1/events",
+    response_description="One frame per event: `id`, `event` (its name), `data` (JSON).",
+    response_class=EventStreamResponse,
+)
+async def stream_events(
+    request: Request,
+    principal: ReaderDep,
+    last_event_id: Annotated[
+        str | None,
+        Header(alias="Last-Event-ID", description="Resume after this event id."),
+    ] = None,
+    last_event_id_query: Annotated[
+        str | None,
+        Query(alias="lastEventId", description="Like Last-Event-ID, for clients without headers."),
+    ] = None,
+) -> EventStreamResponse:
+    """Stream the events the caller may see as Server-Sent Events; resume after Last-Event-ID
+    (without it, only new events)."""
+    hub: EventHub = request.app.state.hub
+    after_id = parse_last_event_id(last_event_id, last_event_id_query)
+    return open_stream(hub, principal=principal, after_id=after_id)
