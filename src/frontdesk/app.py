@@ -42,7 +42,12 @@ def build_runner(settings: Settings, db: Database, *, concurrency: int | None = 
         endpoint_concurrency=settings.endpoint_concurrency,
         max_attempts=settings.delivery_max_attempts,
         retry_base_s=settings.delivery_retry_base_s,
-        lease_s=settings.delivery_timeout_s * 3 + 30,
+        retry_cap_s=settings.delivery_retry_cap_s,
+        breaker_pause_s=settings.delivery_breaker_pause_s,
+        breaker_pause_cap_s=20 * settings.delivery_breaker_pause_s,
+        # An attempt ends within its timeout; the margin covers recording it. After a crash,
+        # a claimed job is claimed again once this lease has run out.
+        lease_s=settings.delivery_timeout_s * 2 + 5,
         order_wait_s=settings.delivery_order_wait_s,
     )
     client = WebhookClient(

@@ -48,6 +48,14 @@ class Settings(BaseSettings):
     delivery_timeout_s: float = 10.0
     delivery_max_attempts: int = 10
     delivery_retry_base_s: float = 30.0
+    delivery_retry_cap_s: float = Field(
+        default=6 * 3600.0, description="Largest delay between two attempts of a delivery."
+    )
+    delivery_breaker_pause_s: float = Field(
+        default=30.0,
+        description="First pause of an endpoint after repeated failures (doubles on each trip, "
+        "up to 20 times this).",
+    )
     sse_heartbeat_s: float = Field(default=15.0, description="Seconds between SSE heartbeats.")
     sse_max_backlog: int = Field(
         default=10000,
