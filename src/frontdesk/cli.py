@@ -301,7 +301,31 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--json", action="store_true")
     ingest.set_defaults(func=cmd_bench_ingest)
 
+    deliver = bench.add_parser("deliver", help="reply delivery latency and backlog drain")
+    deliver.add_argument("--database-url", help="PostgreSQL URL (default: a fresh SQLite file)")
+    deliver.add_argument("--connections", type=int, default=4, help="concurrent API callers")
+    deliver.add_argument("--duration", type=float, default=10.0, help="seconds of live replies")
+    deliver.add_argument("--backlog", type=int, default=10000, help="replies queued in the outage")
+    deliver.add_argument("--threads", type=int, default=1000, help="conversations to reply on")
+    deliver.add_argument("--workers", type=int, default=2, help="worker processes (PostgreSQL)")
+    deliver.add_argument("--json", action="store_true")
+    deliver.set_defaults(func=cmd_bench_deliver)
+
     return parser
+
+
+def cmd_bench_deliver(args: argparse.Namespace) -> None:
+    from frontdesk.bench import deliver
+
+    results = deliver.run_deliver(
+        database_url=args.database_url,
+        connections=args.connections,
+        seconds=args.duration,
+        backlog=args.backlog,
+        threads=args.threads,
+        workers=args.workers,
+    )
+    _print(args, results, deliver.format_report(results))
 
 
 def cmd_bench_ingest(args: argparse.Namespace) -> None:

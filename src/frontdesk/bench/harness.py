@@ -63,7 +63,10 @@ def frontdesk_cli(env: dict[str, str], *args: str) -> dict[str, Any]:
 
 @contextlib.contextmanager
 def running_server(
-    database_url: str | None, *, extra_env: dict[str, str] | None = None
+    database_url: str | None,
+    *,
+    extra_env: dict[str, str] | None = None,
+    serve_args: list[str] | None = None,
 ) -> Iterator[Server]:
     """`frontdesk serve` in a subprocess on a free port with its own data directory."""
     data_dir = Path(tempfile.mkdtemp(prefix="frontdesk-bench-"))
@@ -78,7 +81,7 @@ def running_server(
         env["FRONTDESK_DATABASE_URL"] = database_url
     log = (data_dir / "server.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "frontdesk", "serve", "--port", str(port)],
+        [sys.executable, "-m", "frontdesk", "serve", "--port", str(port), *(serve_args or [])],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
