@@ -17,12 +17,15 @@ from frontdesk.core.runner import JobKind, JobRunner, RunnerConfig
 from frontdesk.delivery import channel as channel_delivery
 from frontdesk.delivery.send import WebhookClient
 from frontdesk.realtime.hub import EventHub
+from frontdesk.webhooks import handlers as webhook_handlers
+from frontdesk.webhooks import tasks as webhook_tasks
 
 
 def wire_handlers(bus: EventBus, settings: Settings) -> None:
     """Every in-transaction handler (producers never import consumers). Every process that
     writes gets them: they write what must commit with the change (job rows)."""
     channel_delivery.register_handlers(bus)
+    webhook_handlers.register_handlers(bus, settings)
 
 
 def wire_listeners(bus: EventBus, *, hub: EventHub) -> None:
@@ -32,7 +35,10 @@ def wire_listeners(bus: EventBus, *, hub: EventHub) -> None:
 
 def job_kinds(settings: Settings, db: Database, client: WebhookClient) -> list[JobKind]:
     """Every kind of job this build knows how to run."""
-    return [*channel_delivery.ChannelDeliveries(db, settings, client).job_kinds()]
+    return [
+        *channel_delivery.ChannelDeliveries(db, settings, client).job_kinds(),
+        webhook_tasks.job_kind(db, client),
+    ]
 
 
 def build_runner(settings: Settings, db: Database, *, concurrency: int | None = None) -> JobRunner:

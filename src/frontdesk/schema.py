@@ -12,6 +12,7 @@ from frontdesk.core.models import Base
 from frontdesk.files import models as files_models
 from frontdesk.messages import events as message_events
 from frontdesk.messages import models as messages_models
+from frontdesk.webhooks import models as webhooks_models
 
 metadata = Base.metadata
 
@@ -29,4 +30,5 @@ __all__ = [
     "message_events",
     "messages_models",
     "metadata",
+    "webhooks_models",
 ]

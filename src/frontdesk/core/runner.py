@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, exists, insert, or_, select, update
+from sqlalchemy import BigInteger, and_, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.orm import aliased
 
 from frontdesk.core.db import Database, UnitOfWork
@@ -225,55 +225,18 @@ class JobRunner:
         if limit <= 0 or not self.kinds:
             return []
         now = self._now_ms()
-        earlier = aliased(Job)
-        blocked_by_earlier = exists().where(
-            earlier.ordering_key == Job.ordering_key,
-            earlier.id < Job.id,
-            earlier.status.in_(("queued", "running")),
-        )
-        due = select(Job.id).where(
-            Job.kind.in_(list(self.kinds)),
-            or_(
-                and_(Job.status == "queued", Job.run_at <= now),
-                and_(Job.status == "running", Job.locked_until < now),
-            ),
-            or_(
-                Job.ordering_key.is_(None),
-                Job.created_at < now - int(self.config.order_wait_s * 1000),
-                ~blocked_by_earlier,
-            ),
-        )
         unavailable = self._unavailable_targets()
-        if unavailable:
-            due = due.where(or_(Job.target.is_(None), Job.target.not_in(unavailable)))
-        due = due.order_by(Job.run_at, Job.id).limit(limit)
+        params = {
+            "kinds": list(self.kinds),
+            "now": now,
+            "order_cutoff": now - int(self.config.order_wait_s * 1000),
+            "lease_until": now + int(self.config.lease_s * 1000),
+            "limit": limit,
+            "unavailable": unavailable,
+        }
         async with self.db.transaction() as uow:
-            if uow.is_postgres:
-                due = due.with_for_update(skip_locked=True, of=Job)
-            rows = (
-                await uow.execute(
-                    update(Job)
-                    .where(Job.id.in_(due.scalar_subquery()))
-                    .values(
-                        status="running",
-                        attempts=Job.attempts + 1,
-                        locked_until=now + int(self.config.lease_s * 1000),
-                        updated_at=now,
-                    )
-                    .returning(
-                        Job.id,
-                        Job.kind,
-                        Job.event_id,
-                        Job.payload,
-                        Job.attempts,
-                        Job.target,
-                        Job.ordering_key,
-                        Job.message_id,
-                        Job.channel_id,
-                        Job.created_at,
-                    )
-                )
-            ).all()
+            statement = _claim_statement(postgres=uow.is_postgres, exclude=bool(unavailable))
+            rows = (await uow.execute(statement, params)).all()
         jobs = sorted((ClaimedJob(**row._mapping) for row in rows), key=lambda j: j.id)
         kept, extra = self._within_target_limits(jobs)
         if extra:
@@ -394,7 +357,7 @@ class JobRunner:
         result = outcome.result
         if result == "retry" and job.attempts >= self.config.max_attempts:
             result = "dead"
-        values: dict[str, Any] = {"updated_at": now, "locked_until": None}
+        values: dict[str, Any] = {"updated_at": now}
         if result == "done":
             values.update(status="done", last_error=None)
         elif result == "dead":
@@ -411,17 +374,92 @@ class JobRunner:
             values.update(status="queued", last_error=outcome.error, run_at=now + int(delay * 1000))
         async with self.db.transaction() as uow:
             await uow.execute(
-                insert(JobAttempt).values(
-                    job_id=job.id,
-                    started_at=int(started * 1000),
-                    duration_ms=duration_ms,
-                    response_status=outcome.response_status,
-                    response_body=outcome.response_body,
-                    error=outcome.error,
-                )
+                _INSERT_ATTEMPT,
+                {
+                    "job_id": job.id,
+                    "started_at": int(started * 1000),
+                    "duration_ms": duration_ms,
+                    "response_status": outcome.response_status,
+                    "response_body": outcome.response_body,
+                    "error": outcome.error,
+                },
             )
-            await uow.execute(update(Job).where(Job.id == job.id).values(**values))
+            await uow.execute(_UPDATE_JOB, {"run_at": None, **values, "job_id": job.id})
             if result == "dead" and kind.on_dead is not None:
                 await kind.on_dead(uow, job, outcome.error or "delivery failed")
             if result == "done" and kind.on_done is not None:
                 await kind.on_done(uow, job)
+
+
+# Hot statements, built once: SQLAlchemy then skips construction and cache-key work per call.
+_INSERT_ATTEMPT = insert(JobAttempt)
+_UPDATE_JOB = (
+    update(Job)
+    .where(Job.id == bindparam("job_id"))
+    .values(
+        status=bindparam("status"),
+        last_error=bindparam("last_error"),
+        run_at=func.coalesce(bindparam("run_at", type_=BigInteger), Job.run_at),
+        updated_at=bindparam("updated_at"),
+        locked_until=None,
+    )
+)
+_CLAIM_STATEMENTS: dict[tuple[bool, bool], Any] = {}
+
+
+def _claim_statement(*, postgres: bool, exclude: bool) -> Any:
+    """UPDATE ... WHERE id IN (due jobs) RETURNING: one round trip claims a batch. A job
+    waits while an earlier job of its ordering key is unfinished, up to the order cutoff."""
+    key = (postgres, exclude)
+    if key not in _CLAIM_STATEMENTS:
+        earlier = aliased(Job)
+        blocked_by_earlier = exists().where(
+            earlier.ordering_key == Job.ordering_key,
+            earlier.status.in_(("queued", "running")),
+            earlier.id < Job.id,
+        )
+        due = select(Job.id).where(
+            Job.kind.in_(bindparam("kinds", expanding=True)),
+            or_(
+                and_(Job.status == "queued", Job.run_at <= bindparam("now")),
+                and_(Job.status == "running", Job.locked_until < bindparam("now")),
+            ),
+            or_(
+                Job.ordering_key.is_(None),
+                Job.created_at < bindparam("order_cutoff"),
+                ~blocked_by_earlier,
+            ),
+        )
+        if exclude:
+            due = due.where(
+                or_(
+                    Job.target.is_(None),
+                    Job.target.not_in(bindparam("unavailable", expanding=True)),
+                )
+            )
+        due = due.order_by(Job.run_at, Job.id).limit(bindparam("limit"))
+        if postgres:
+            due = due.with_for_update(skip_locked=True, of=Job)
+        _CLAIM_STATEMENTS[key] = (
+            update(Job)
+            .where(Job.id.in_(due.scalar_subquery()))
+            .values(
+                status="running",
+                attempts=Job.attempts + 1,
+                locked_until=bindparam("lease_until"),
+                updated_at=bindparam("now"),
+            )
+            .returning(
+                Job.id,
+                Job.kind,
+                Job.event_id,
+                Job.payload,
+                Job.attempts,
+                Job.target,
+                Job.ordering_key,
+                Job.message_id,
+                Job.channel_id,
+                Job.created_at,
+            )
+        )
+    return _CLAIM_STATEMENTS[key]

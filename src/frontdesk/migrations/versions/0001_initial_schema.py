@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 18:45:07.974307
+Create Date: 2026-11-28 19:05:24.991721
 """
 
 from collections.abc import Sequence
@@ -316,6 +316,62 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("team_members", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_team_members_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "webhook_settings",
+        sa.Column("app_id", sa.BigInteger(), nullable=False),
+        sa.Column("target_url", sa.String(length=2048), nullable=False),
+        sa.Column("max_concurrent_requests", sa.Integer(), nullable=False),
+        sa.Column("period", sa.String(length=32), nullable=False),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("created_at", sa.BigInteger(), nullable=False),
+        sa.Column("updated_at", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["app_id"],
+            ["apps.id"],
+            name=op.f("fk_webhook_settings_app_id_apps"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_settings")),
+        sa.UniqueConstraint("app_id", name=op.f("uq_webhook_settings_app_id")),
+    )
+    op.create_table(
+        "webhook_subscriptions",
+        sa.Column("app_id", sa.BigInteger(), nullable=False),
+        sa.Column("event_type", sa.String(length=64), nullable=False),
+        sa.Column("property_name", sa.String(length=64), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("created_at", sa.BigInteger(), nullable=False),
+        sa.Column("updated_at", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["app_id"],
+            ["apps.id"],
+            name=op.f("fk_webhook_subscriptions_app_id_apps"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_subscriptions")),
+        sa.UniqueConstraint(
+            "app_id",
+            "event_type",
+            "property_name",
+            name=op.f("uq_webhook_subscriptions_app_id_event_type_property_name"),
+        ),
+    )
+    with op.batch_alter_table("webhook_subscriptions", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_webhook_subscriptions_app_id"), ["app_id"], unique=False
+        )
 
     op.create_table(
         "channel_accounts",
@@ -639,6 +695,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_channel_accounts_channel_id"))
 
     op.drop_table("channel_accounts")
+    with op.batch_alter_table("webhook_subscriptions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_webhook_subscriptions_app_id"))
+
+    op.drop_table("webhook_subscriptions")
+    op.drop_table("webhook_settings")
     with op.batch_alter_table("team_members", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_team_members_user_id"))
 
