@@ -6,10 +6,12 @@ any transaction. A reply whose job dies is marked FAILED with the reason agents 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from frontdesk.apps import service as app_service
 from frontdesk.channels import service as channel_service
@@ -33,14 +35,29 @@ from frontdesk.messages.sending import OUTGOING_JOB_KIND
 ACCOUNT_EVENT = "channel.account_event"
 
 
-async def _channel(uow: UnitOfWork, channel_id: int) -> Any:
-    return (
-        await uow.execute(
-            select(Channel.id, Channel.app_id, Channel.webhook_url, Channel.archived).where(
-                Channel.id == channel_id
-            )
-        )
-    ).first()
+# Built once: the delivery path runs them for every job.
+_CHANNEL = select(Channel.id, Channel.app_id, Channel.webhook_url).where(
+    Channel.id == bindparam("channel_id")
+)
+_MESSAGE = select(Message).where(Message.id == bindparam("message_id"))
+_INTEGRATION_THREAD_IDS = (
+    select(ThreadIntegrationId.integration_thread_id)
+    .where(ThreadIntegrationId.thread_id == bindparam("thread_id"))
+    .order_by(ThreadIntegrationId.integration_thread_id)
+)
+_ACCOUNT = select(ChannelAccount).where(ChannelAccount.id == bindparam("account_id"))
+# How long a channel's webhook URL and signing secrets are reused between jobs: a backlog
+# drains without re-reading them per delivery; a changed URL or rotated secret applies
+# within this time.
+ENDPOINT_TTL_S = 1.0
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    channel_id: int
+    url: str | None
+    secrets: app_service.SigningSecrets
+    read_at: float
 
 
 def _envelope(settings: Settings, job: ClaimedJob, kind: str, channel_id: int) -> dict[str, Any]:
@@ -61,6 +78,19 @@ class ChannelDeliveries:
         self.settings = settings
         self.client = client
         self._file_url: Callable[[str], str] | None = None
+        self._endpoints: dict[int, Endpoint] = {}
+
+    async def endpoint(self, uow: UnitOfWork, channel_id: int) -> Endpoint:
+        """The channel's webhook URL and signing secrets, cached for ENDPOINT_TTL_S."""
+        cached = self._endpoints.get(channel_id)
+        now = time.monotonic()
+        if cached is not None and now - cached.read_at < ENDPOINT_TTL_S:
+            return cached
+        channel = (await uow.execute(_CHANNEL, {"channel_id": channel_id})).one()
+        secrets = await app_service.signing_secrets(uow, app_id=channel.app_id, now=now_ms())
+        endpoint = Endpoint(channel_id, channel.webhook_url, secrets, now)
+        self._endpoints[channel_id] = endpoint
+        return endpoint
 
     def file_url(self, file_id: str) -> str:
         if self._file_url is None:
@@ -71,24 +101,17 @@ class ChannelDeliveries:
         self, job: ClaimedJob
     ) -> tuple[dict[str, Any] | None, Any, str | None]:
         async with self.db.read() as uow:
-            message = (
-                await uow.execute(select(Message).where(Message.id == job.message_id))
-            ).first()
+            message = (await uow.execute(_MESSAGE, {"message_id": job.message_id})).first()
             if message is None:
                 return None, None, "The message no longer exists"
-            channel = await _channel(uow, message.channel_id)
+            endpoint = await self.endpoint(uow, message.channel_id)
             thread_ids = (
-                await uow.execute(
-                    select(ThreadIntegrationId.integration_thread_id)
-                    .where(ThreadIntegrationId.thread_id == message.thread_id)
-                    .order_by(ThreadIntegrationId.integration_thread_id)
-                )
+                await uow.execute(_INTEGRATION_THREAD_IDS, {"thread_id": message.thread_id})
             ).scalars()
-            secrets = await app_service.signing_secrets(uow, app_id=channel.app_id, now=now_ms())
-        if not channel.webhook_url:
+        if not endpoint.url:
             return None, None, "The channel has no webhook URL"
         payload = {
-            **_envelope(self.settings, job, "OUTGOING_CHANNEL_MESSAGE_CREATED", channel.id),
+            **_envelope(self.settings, job, "OUTGOING_CHANNEL_MESSAGE_CREATED", message.channel_id),
             "channelIntegrationThreadIds": list(thread_ids),
             "message": message_json(
                 message,
@@ -96,7 +119,7 @@ class ChannelDeliveries:
                 truncate_at=self.settings.message_truncate_chars,
             ),
         }
-        return payload, (channel.webhook_url, secrets), None
+        return payload, (endpoint.url, endpoint.secrets), None
 
     async def run_outgoing_message(self, job: ClaimedJob) -> Outcome:
         payload, where, problem = await self._outgoing_message_payload(job)
@@ -110,18 +133,15 @@ class ChannelDeliveries:
     async def run_account_event(self, job: ClaimedJob) -> Outcome:
         account_id = int(job.payload["channelAccountId"])
         async with self.db.read() as uow:
-            account = (
-                await uow.execute(select(ChannelAccount).where(ChannelAccount.id == account_id))
-            ).first()
+            account = (await uow.execute(_ACCOUNT, {"account_id": account_id})).first()
             if account is None:
                 return Outcome.dead("The channel account no longer exists")
-            channel = await _channel(uow, account.channel_id)
-            secrets = await app_service.signing_secrets(uow, app_id=channel.app_id, now=now_ms())
-        if not channel.webhook_url:
+            endpoint = await self.endpoint(uow, account.channel_id)
+        if not endpoint.url:
             return Outcome.dead("The channel has no webhook URL")
         account_body = channel_account_json(account)
         payload = {
-            **_envelope(self.settings, job, job.payload["type"], channel.id),
+            **_envelope(self.settings, job, job.payload["type"], account.channel_id),
             "channelAccountId": str(account.id),
             "channelAccount": account_body,
             "inboxId": account_body["inboxId"],
@@ -130,7 +150,7 @@ class ChannelDeliveries:
             "deliveryIdentifier": account_body.get("deliveryIdentifier"),
         }
         return await self.client.post(
-            url=channel.webhook_url, payload=payload, secrets=secrets, event_id=job.event_id
+            url=endpoint.url, payload=payload, secrets=endpoint.secrets, event_id=job.event_id
         )
 
     def job_kinds(self) -> list[JobKind]:
