@@ -20,8 +20,10 @@ from frontdesk.core.models import Base, BigId, now_ms
 class Job(Base):
     __tablename__ = "jobs"
     __table_args__ = (
-        Index("ix_jobs_status_run_at", "status", "run_at"),
-        Index("ix_jobs_ordering_key", "ordering_key", "id"),
+        # The claim walks queued jobs in (run_at, id) order without sorting.
+        Index("ix_jobs_status_run_at", "status", "run_at", "id"),
+        # "Is an earlier job of this thread unfinished?" is one seek.
+        Index("ix_jobs_ordering_key", "ordering_key", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, bindparam, exists, func, insert, or_, select, update
+from sqlalchemy import BigInteger, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.orm import aliased
 
 from frontdesk.core.db import Database, UnitOfWork
@@ -152,6 +152,7 @@ class JobRunner:
         self._stopping = False
         self._listener: Listener | None = None
         self._on_stop = on_stop or []
+        self._next_lease_check = 0
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -235,6 +236,10 @@ class JobRunner:
             "unavailable": unavailable,
         }
         async with self.db.transaction() as uow:
+            if now >= self._next_lease_check:
+                # Jobs of a process that died mid-attempt go back to the queue.
+                await uow.execute(_REQUEUE_EXPIRED, {"now": now})
+                self._next_lease_check = now + int(self.config.poll_s * 1000)
             statement = _claim_statement(postgres=uow.is_postgres, exclude=bool(unavailable))
             rows = (await uow.execute(statement, params)).all()
         jobs = sorted((ClaimedJob(**row._mapping) for row in rows), key=lambda j: j.id)
@@ -404,6 +409,11 @@ _UPDATE_JOB = (
         locked_until=None,
     )
 )
+_REQUEUE_EXPIRED = (
+    update(Job)
+    .where(Job.status == "running", Job.locked_until < bindparam("now"))
+    .values(status="queued", locked_until=None)
+)
 _CLAIM_STATEMENTS: dict[tuple[bool, bool], Any] = {}
 
 
@@ -420,10 +430,8 @@ def _claim_statement(*, postgres: bool, exclude: bool) -> Any:
         )
         due = select(Job.id).where(
             Job.kind.in_(bindparam("kinds", expanding=True)),
-            or_(
-                and_(Job.status == "queued", Job.run_at <= bindparam("now")),
-                and_(Job.status == "running", Job.locked_until < bindparam("now")),
-            ),
+            Job.status == "queued",
+            Job.run_at <= bindparam("now"),
             or_(
                 Job.ordering_key.is_(None),
                 Job.created_at < bindparam("order_cutoff"),

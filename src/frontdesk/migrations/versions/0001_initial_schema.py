@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 19:05:24.991721
+Create Date: 2026-11-28 19:26:03.416567
 """
 
 from collections.abc import Sequence
@@ -120,8 +120,10 @@ def upgrade() -> None:
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_jobs_channel_id"), ["channel_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_jobs_message_id"), ["message_id"], unique=False)
-        batch_op.create_index("ix_jobs_ordering_key", ["ordering_key", "id"], unique=False)
-        batch_op.create_index("ix_jobs_status_run_at", ["status", "run_at"], unique=False)
+        batch_op.create_index(
+            "ix_jobs_ordering_key", ["ordering_key", "status", "id"], unique=False
+        )
+        batch_op.create_index("ix_jobs_status_run_at", ["status", "run_at", "id"], unique=False)
 
     op.create_table(
         "teams",
