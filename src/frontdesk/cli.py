@@ -303,7 +303,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     deliver = bench.add_parser("deliver", help="reply delivery latency and backlog drain")
     deliver.add_argument("--database-url", help="PostgreSQL URL (default: a fresh SQLite file)")
-    deliver.add_argument("--connections", type=int, default=4, help="concurrent API callers")
+    deliver.add_argument("--rate", type=float, default=50.0, help="replies/s for the latency run")
+    deliver.add_argument("--connections", type=int, default=4, help="callers, throughput run")
     deliver.add_argument("--duration", type=float, default=10.0, help="seconds of live replies")
     deliver.add_argument("--backlog", type=int, default=10000, help="replies queued in the outage")
     deliver.add_argument("--threads", type=int, default=1000, help="conversations to reply on")
@@ -320,6 +321,7 @@ def cmd_bench_deliver(args: argparse.Namespace) -> None:
     results = deliver.run_deliver(
         database_url=args.database_url,
         connections=args.connections,
+        rate=args.rate,
         seconds=args.duration,
         backlog=args.backlog,
         threads=args.threads,

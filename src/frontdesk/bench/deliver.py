@@ -1,9 +1,11 @@
 """`frontdesk bench deliver`: how fast agent replies reach a bridge, and how fast a backlog
 drains after the bridge was down.
 
-1. Latency and throughput: replies are sent through the API by a closed-loop generator while a
-   local receiver (its own process) notes when each arrives; reported: replies/s, and p50/p99
-   from the API call to the receiver and from the API's answer (the commit) to the receiver.
+1. Latency: replies are sent through the API at a steady rate (open loop, `--rate`) while a
+   local receiver (its own process) notes when each arrives; reported: p50/p99 from the API call
+   to the receiver and from the API's answer (the commit) to the receiver.
+   Throughput: a closed-loop generator with `--connections` callers; reported: replies/s the
+   API took and deliveries/s that reached the receiver over the same run.
 2. Backlog: the receiver stops, N replies are queued, the receiver comes back; reported: the
    drain rate (deliveries/s from the first to the last arrival) and the time to the first.
 
@@ -15,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import random
 import statistics
 import subprocess
 import sys
@@ -130,6 +131,33 @@ def set_up(base_url: str, env: dict[str, str], webhook_url: str, threads: int) -
     }
 
 
+Sent = dict[str, tuple[float, float]]  # message id -> (before the call, after the answer)
+
+
+async def _reply(
+    session: aiohttp.ClientSession, base_url: str, world: dict[str, Any], n: int, sent: Sent
+) -> None:
+    thread_id = world["thread_ids"][n * 7919 % len(world["thread_ids"])]
+    body = {
+        "type": "MESSAGE",
+        "text": f"Reply {n}",
+        "senderActorId": "A-1",
+        "channelId": world["channel_id"],
+        "channelAccountId": world["account_id"],
+        "recipients": [],
+        "attachments": [],
+    }
+    before = time.time()
+    async with session.post(
+        f"{base_url}/conversations/v3/conversations/threads/{thread_id}/messages",
+        json=body,
+        headers=world["auth"],
+    ) as response:
+        answer = await response.json()
+    if response.status == 201:
+        sent[answer["id"]] = (before, time.time())
+
+
 async def send_replies(
     base_url: str,
     world: dict[str, Any],
@@ -137,11 +165,9 @@ async def send_replies(
     connections: int,
     seconds: float | None = None,
     total: int | None = None,
-) -> tuple[dict[str, tuple[float, float]], float, float]:
-    """Closed-loop replies; returns {message id: (before call, after answer)}, wall seconds and
-    the generator's CPU seconds."""
-    sent: dict[str, tuple[float, float]] = {}
-    rng = random.Random(1)
+) -> tuple[Sent, float, float]:
+    """Closed-loop replies; returns what was sent, wall seconds and the generator's CPU."""
+    sent: Sent = {}
     counter = 0
     started = time.monotonic()
     cpu_before = time.process_time()
@@ -155,35 +181,36 @@ async def send_replies(
         nonlocal counter
         while more():
             counter += 1
-            thread_id = rng.choice(world["thread_ids"])
-            body = {
-                "type": "MESSAGE",
-                "text": f"Reply {counter}",
-                "senderActorId": "A-1",
-                "channelId": world["channel_id"],
-                "channelAccountId": world["account_id"],
-                "recipients": [],
-                "attachments": [],
-            }
-            before = time.time()
-            async with session.post(
-                f"{base_url}/conversations/v3/conversations/threads/{thread_id}/messages",
-                json=body,
-                headers=world["auth"],
-            ) as response:
-                answer = await response.json()
-            if response.status == 201:
-                sent[answer["id"]] = (before, time.time())
+            await _reply(session, base_url, world, counter, sent)
 
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections)) as session:
         await asyncio.gather(*(loop(session) for _ in range(connections)))
     return sent, time.monotonic() - started, time.process_time() - cpu_before
 
 
+async def send_at_rate(
+    base_url: str, world: dict[str, Any], *, rate: float, seconds: float
+) -> tuple[Sent, float, float]:
+    """Open-loop replies at a steady rate (each on schedule, whatever the answers take)."""
+    sent: Sent = {}
+    cpu_before = time.process_time()
+    started = time.monotonic()
+    tasks = []
+    async with aiohttp.ClientSession() as session:
+        for n in range(int(rate * seconds)):
+            delay = started + n / rate - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(_reply(session, base_url, world, n, sent)))
+        await asyncio.gather(*tasks)
+    return sent, time.monotonic() - started, time.process_time() - cpu_before
+
+
 def wait_for_arrivals(
     receiver: Receiver, expected: set[str], deadline_s: float
-) -> dict[str, float]:
-    arrivals: dict[str, float] = {}
+) -> dict[str, tuple[float, float]]:
+    """{message id: (arrival, job created)} of the first delivery of each expected reply."""
+    arrivals: dict[str, tuple[float, float]] = {}
     seen = 0
     deadline = time.monotonic() + deadline_s
     while not expected.issubset(arrivals):
@@ -191,10 +218,10 @@ def wait_for_arrivals(
             break
         stats = receiver.stats(since=seen)
         seen = stats["count"]
-        for message_id, at in stats["arrivals"]:
-            arrivals.setdefault(message_id, at)
+        for message_id, at, created in stats["arrivals"]:
+            arrivals.setdefault(message_id, (at, created))
         time.sleep(0.05)
-    return {m: at for m, at in arrivals.items() if m in expected}
+    return {m: times for m, times in arrivals.items() if m in expected}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -227,6 +254,7 @@ def run_deliver(
     *,
     database_url: str | None,
     connections: int,
+    rate: float,
     seconds: float,
     backlog: int,
     threads: int,
@@ -249,27 +277,55 @@ def run_deliver(
         pids = [server.pid, *worker_pids]
         cpu_before = sum(process_cpu_seconds(p) for p in pids)
 
-        # 1. Latency and throughput.
-        sent, wall, generator_cpu = asyncio.run(
-            send_replies(server.base_url, world, connections=connections, seconds=seconds)
-        )
-        arrivals = wait_for_arrivals(receiver, set(sent), deadline_s=120)
-        from_call = [(arrivals[m] - sent[m][0]) * 1000 for m in arrivals]
-        from_commit = [max(0.0, arrivals[m] - sent[m][1]) * 1000 for m in arrivals]
+        # 1a. Latency at a steady rate.
         assert receiver.process is not None
         receiver_cpu = process_cpu_seconds(receiver.process.pid)
-        results["live"] = {
+        sent, wall, generator_cpu = asyncio.run(
+            send_at_rate(server.base_url, world, rate=rate, seconds=seconds)
+        )
+        arrivals = wait_for_arrivals(receiver, set(sent), deadline_s=120)
+        from_call = [(arrivals[m][0] - sent[m][0]) * 1000 for m in arrivals]
+        # The job row is written just before the commit; its time travels in eventTimestamp.
+        # (The API's answer can reach the caller after the delivery, so it is no clock.)
+        from_commit = [(at - created) * 1000 for at, created in arrivals.values()]
+        results["latency"] = {
+            "rate_per_s": rate,
             "replies": len(sent),
             "delivered": len(arrivals),
-            "replies_per_s": round(len(sent) / wall, 1),
             "call_to_receiver_p50_ms": round(statistics.median(from_call), 2),
             "call_to_receiver_p99_ms": round(percentile(from_call, 0.99), 2),
             "commit_to_receiver_p50_ms": round(statistics.median(from_commit), 2),
             "commit_to_receiver_p99_ms": round(percentile(from_commit, 0.99), 2),
             "generator_cpu_share": round(generator_cpu / wall, 2),
-            "receiver_cpu_share": round(receiver_cpu / wall, 2),
+            "receiver_cpu_share": round(
+                (process_cpu_seconds(receiver.process.pid) - receiver_cpu) / wall, 2
+            ),
             "server_cpu_share": round(
                 (sum(process_cpu_seconds(p) for p in pids) - cpu_before) / wall, 2
+            ),
+        }
+
+        # 1b. Throughput: as many replies as the callers can send.
+        receiver_cpu = process_cpu_seconds(receiver.process.pid)
+        cpu_before = sum(process_cpu_seconds(p) for p in pids)
+        started = time.time()
+        sent, wall, generator_cpu = asyncio.run(
+            send_replies(server.base_url, world, connections=connections, seconds=seconds)
+        )
+        arrivals = wait_for_arrivals(receiver, set(sent), deadline_s=300)
+        delivered_in = max(a for a, _ in arrivals.values()) - started
+        results["throughput"] = {
+            "connections": connections,
+            "replies": len(sent),
+            "delivered": len(arrivals),
+            "replies_per_s": round(len(sent) / wall, 1),
+            "delivered_per_s": round(len(arrivals) / delivered_in, 1),
+            "generator_cpu_share": round(generator_cpu / wall, 2),
+            "receiver_cpu_share": round(
+                (process_cpu_seconds(receiver.process.pid) - receiver_cpu) / delivered_in, 2
+            ),
+            "server_cpu_share": round(
+                (sum(process_cpu_seconds(p) for p in pids) - cpu_before) / delivered_in, 2
             ),
         }
 
@@ -282,7 +338,8 @@ def run_deliver(
         back_up = time.time()
         cpu_before = sum(process_cpu_seconds(p) for p in pids)
         arrivals = wait_for_arrivals(receiver, set(queued), deadline_s=600)
-        first, last = min(arrivals.values()), max(arrivals.values())
+        first = min(a for a, _ in arrivals.values())
+        last = max(a for a, _ in arrivals.values())
         drain_s = max(last - first, 1e-6)
         results["backlog"] = {
             "jobs": len(queued),
@@ -300,19 +357,24 @@ def run_deliver(
 
 
 def format_report(results: dict[str, Any]) -> str:
-    live, backlog = results["live"], results["backlog"]
+    live, peak, backlog = results["latency"], results["throughput"], results["backlog"]
     return "\n".join(
         [
             f"frontdesk bench deliver ({results['database']}, workers: {results['workers']}, "
             f"{results['cores']} cores)",
-            f"  live: {live['replies_per_s']} replies/s ({live['replies']} sent, "
-            f"{live['delivered']} delivered)",
+            f"  latency at {live['rate_per_s']} replies/s ({live['replies']} sent, "
+            f"{live['delivered']} delivered):",
             f"    API call -> receiver: p50 {live['call_to_receiver_p50_ms']} ms, "
             f"p99 {live['call_to_receiver_p99_ms']} ms",
             f"    commit -> receiver:   p50 {live['commit_to_receiver_p50_ms']} ms, "
             f"p99 {live['commit_to_receiver_p99_ms']} ms",
             f"    CPU share (cores): generator {live['generator_cpu_share']}, receiver "
             f"{live['receiver_cpu_share']}, server {live['server_cpu_share']}",
+            f"  throughput with {peak['connections']} callers: {peak['replies_per_s']} replies/s "
+            f"accepted, {peak['delivered_per_s']} deliveries/s ({peak['delivered']} of "
+            f"{peak['replies']})",
+            f"    CPU share (cores): generator {peak['generator_cpu_share']}, receiver "
+            f"{peak['receiver_cpu_share']}, server {peak['server_cpu_share']}",
             f"  backlog: {backlog['jobs']} jobs queued during the outage, "
             f"{backlog['delivered']} delivered",
             f"    drain: {backlog['drain_per_s']} deliveries/s over {backlog['drain_s']} s; "

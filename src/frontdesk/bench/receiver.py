@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import argparse
 import time
+from datetime import datetime
 from typing import Any
 
 import orjson
 from aiohttp import web
 
-_arrivals: list[tuple[str, float]] = []
+# (message id, arrival time, the job's creation time from the payload's eventTimestamp)
+_arrivals: list[tuple[str, float, float]] = []
 
 
 async def _receive(request: web.Request) -> web.Response:
     body: Any = orjson.loads(await request.read())
     if isinstance(body, dict) and body.get("type") == "OUTGOING_CHANNEL_MESSAGE_CREATED":
-        _arrivals.append((body["message"]["id"], time.time()))
+        created = datetime.fromisoformat(body["eventTimestamp"].replace("Z", "+00:00"))
+        _arrivals.append((body["message"]["id"], time.time(), created.timestamp()))
     return web.Response(status=204)
 
 

@@ -52,6 +52,8 @@ _INSERT_KEY = {
     ).returning(ThreadKey.id)
     for dialect in ("sqlite", "postgresql")
 }
+# Built once (the hot path pays for statement construction, not for the cached compile).
+_INSERT_THREAD = insert(Thread).returning(Thread.id)
 _INSERT_INTEGRATION_ID = {
     dialect: insert_or_ignore(
         dialect, ThreadIntegrationId, conflict=("thread_id", "integration_thread_id")
@@ -69,6 +71,18 @@ class AccountRouting:
     inbox_id: int
     closed_thread_policy: str
     default_properties: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class KeyRow:
+    """A thread key with the state of the thread it points at."""
+
+    key_id: int
+    thread_id: int
+    inbox_id: int
+    contact_id: int
+    status: str
+    archived: bool
 
 
 @dataclass(frozen=True)
@@ -98,6 +112,15 @@ def thread_key(
     return INTEGRATION_THREAD_ID, integration_thread_id
 
 
+async def find_key(
+    uow: UnitOfWork, *, account_id: int, key_kind: str, key: str, lock: bool = False
+) -> KeyRow | None:
+    """The key's row with its thread's state; `lock` holds the key row until commit."""
+    params = {"account_id": account_id, "kind": key_kind, "key": key}
+    row = (await uow.execute(_LOCK_KEY if lock else _FIND_KEY, params)).first()
+    return None if row is None else KeyRow(**row._mapping)
+
+
 async def resolve_thread(
     uow: UnitOfWork,
     *,
@@ -110,10 +133,34 @@ async def resolve_thread(
 ) -> ThreadRef:
     """The thread answering to the key, reopened or replaced when closed, created when new.
     `latest` holds the timestamp columns a new thread starts with."""
-    params = {"account_id": account.id, "kind": key_kind, "key": key}
-    thread = await _resolve(
-        uow, account=account, params=params, contact_id=contact_id, latest=latest
+    found = await find_key(uow, account_id=account.id, key_kind=key_kind, key=key)
+    return await resolve_found_thread(
+        uow,
+        found=found,
+        account=account,
+        key_kind=key_kind,
+        key=key,
+        contact_id=contact_id,
+        integration_thread_id=integration_thread_id,
+        latest=latest,
     )
+
+
+async def resolve_found_thread(
+    uow: UnitOfWork,
+    *,
+    found: KeyRow | None,
+    account: AccountRouting,
+    key_kind: str,
+    key: str,
+    contact_id: int,
+    integration_thread_id: str | None,
+    latest: dict[str, int],
+) -> ThreadRef:
+    """`resolve_thread` for a caller that has read the key already (`found`; None: absent),
+    as the publish path does in its first statement."""
+    target = _Target(account, key_kind, key, contact_id, latest)
+    thread = await _resolve(uow, found, target)
     if integration_thread_id is not None and (thread.created or key_kind != INTEGRATION_THREAD_ID):
         # An integration-keyed thread recorded its id when it was created or took the key.
         await uow.execute(
@@ -123,44 +170,49 @@ async def resolve_thread(
     return thread
 
 
-async def _resolve(
-    uow: UnitOfWork,
-    *,
-    account: AccountRouting,
-    params: dict[str, Any],
-    contact_id: int,
-    latest: dict[str, int],
-) -> ThreadRef:
-    row = (await uow.execute(_FIND_KEY, params)).first()
-    if row is None:
-        created = await _create_for_new_key(
-            uow, account=account, params=params, contact_id=contact_id, latest=latest
+@dataclass(frozen=True)
+class _Target:
+    """Where a message goes and what a thread created for it starts with."""
+
+    account: AccountRouting
+    key_kind: str
+    key: str
+    contact_id: int
+    latest: dict[str, int]
+
+    async def find(self, uow: UnitOfWork, *, lock: bool = False) -> KeyRow | None:
+        return await find_key(
+            uow, account_id=self.account.id, key_kind=self.key_kind, key=self.key, lock=lock
         )
+
+
+async def _resolve(uow: UnitOfWork, row: KeyRow | None, target: _Target) -> ThreadRef:
+    policy = target.account.closed_thread_policy
+    if row is None:
+        created = await _create_for_new_key(uow, target)
         if created is not None:
             return created
         # Lost the race for the key; its insert waited for the winner's commit.
-        row = (await uow.execute(_FIND_KEY, params)).first()
+        row = await target.find(uow)
         assert row is not None, "a conflicting thread key must be visible once committed"
-    if _usable(row, account.closed_thread_policy):
+    if _usable(row, policy):
         return await _continue(uow, row)
     # Closed under NEW_THREAD, or archived: lock the key, then look again.
-    row = (await uow.execute(_LOCK_KEY, params)).first()
+    row = await target.find(uow, lock=True)
     if row is None:  # the key vanished meanwhile (a purge): start afresh
-        return await _resolve(
-            uow, account=account, params=params, contact_id=contact_id, latest=latest
-        )
-    if _usable(row, account.closed_thread_policy):
+        return await _resolve(uow, None, target)
+    if _usable(row, policy):
         return await _continue(uow, row)  # another transaction took the key over meanwhile
-    return await _take_over_key(uow, row, account=account, contact_id=contact_id, latest=latest)
+    return await _take_over_key(uow, row, target)
 
 
-def _usable(row: Any, policy: str) -> bool:
+def _usable(row: KeyRow, policy: str) -> bool:
     if row.archived:
         return False
     return row.status == "OPEN" or policy != NEW_THREAD
 
 
-async def _continue(uow: UnitOfWork, row: Any) -> ThreadRef:
+async def _continue(uow: UnitOfWork, row: KeyRow) -> ThreadRef:
     if row.status != "OPEN":
         await reopen_thread(uow, thread_id=row.thread_id, inbox_id=row.inbox_id)
     return ThreadRef(row.thread_id, row.inbox_id, row.contact_id)
@@ -184,80 +236,61 @@ async def reopen_thread(uow: UnitOfWork, *, thread_id: int, inbox_id: int) -> No
         )
 
 
-async def _create_for_new_key(
-    uow: UnitOfWork,
-    *,
-    account: AccountRouting,
-    params: dict[str, Any],
-    contact_id: int,
-    latest: dict[str, int],
-) -> ThreadRef | None:
-    thread_id = await _insert_thread(uow, account=account, contact_id=contact_id, latest=latest)
+async def _create_for_new_key(uow: UnitOfWork, target: _Target) -> ThreadRef | None:
+    thread_id = await _insert_thread(uow, target)
     key_values = {
-        "channel_account_id": account.id,
-        "key_kind": params["kind"],
-        "key": params["key"],
+        "channel_account_id": target.account.id,
+        "key_kind": target.key_kind,
+        "key": target.key,
         "thread_id": thread_id,
     }
     if (await uow.execute(_INSERT_KEY[uow.dialect], key_values)).first() is None:
         await uow.execute(delete(Thread).where(Thread.id == thread_id))
         return None
-    return _created(uow, account=account, thread_id=thread_id, contact_id=contact_id)
+    return _created(uow, target, thread_id=thread_id)
 
 
-async def _take_over_key(
-    uow: UnitOfWork,
-    row: Any,
-    *,
-    account: AccountRouting,
-    contact_id: int,
-    latest: dict[str, int],
-) -> ThreadRef:
-    thread_id = await _insert_thread(uow, account=account, contact_id=contact_id, latest=latest)
+async def _take_over_key(uow: UnitOfWork, row: KeyRow, target: _Target) -> ThreadRef:
+    thread_id = await _insert_thread(uow, target)
     await uow.execute(
         update(ThreadKey).where(ThreadKey.id == row.key_id).values(thread_id=thread_id)
     )
-    return _created(uow, account=account, thread_id=thread_id, contact_id=contact_id)
+    return _created(uow, target, thread_id=thread_id)
 
 
-async def _insert_thread(
-    uow: UnitOfWork, *, account: AccountRouting, contact_id: int, latest: dict[str, int]
-) -> int:
+async def _insert_thread(uow: UnitOfWork, target: _Target) -> int:
+    account = target.account
     now = now_ms()
-    thread_id: int = await uow.scalar(
-        insert(Thread)
-        .values(
-            inbox_id=account.inbox_id,
-            channel_id=account.channel_id,
-            channel_account_id=account.id,
-            contact_id=contact_id,
-            status="OPEN",
-            properties=dict(account.default_properties or {}),
-            spam=False,
-            archived=False,
-            created_at=now,
-            updated_at=now,
-            **latest,
-        )
-        .returning(Thread.id)
-    )
+    values: dict[str, Any] = {
+        "inbox_id": account.inbox_id,
+        "channel_id": account.channel_id,
+        "channel_account_id": account.id,
+        "contact_id": target.contact_id,
+        "status": "OPEN",
+        "properties": dict(account.default_properties or {}),
+        "spam": False,
+        "archived": False,
+        "created_at": now,
+        "updated_at": now,
+        **target.latest,
+    }
+    thread_id: int = await uow.scalar(_INSERT_THREAD, values)
     return thread_id
 
 
-def _created(
-    uow: UnitOfWork, *, account: AccountRouting, thread_id: int, contact_id: int
-) -> ThreadRef:
+def _created(uow: UnitOfWork, target: _Target, *, thread_id: int) -> ThreadRef:
+    account = target.account
     uow.emit(
         ConversationCreated(
             thread_id=thread_id,
             inbox_id=account.inbox_id,
             channel_id=account.channel_id,
             channel_account_id=account.id,
-            contact_id=contact_id,
+            contact_id=target.contact_id,
             audience=Audience(inbox_id=account.inbox_id),
         )
     )
-    return ThreadRef(thread_id, account.inbox_id, contact_id, created=True)
+    return ThreadRef(thread_id, account.inbox_id, target.contact_id, created=True)
 
 
 async def set_thread_contact(uow: UnitOfWork, *, thread: ThreadRef, contact_id: int) -> ThreadRef:
