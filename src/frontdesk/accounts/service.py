@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 
 from frontdesk.accounts.models import Inbox, InboxTeam, Team, TeamMember, User
+from frontdesk.apps import service as app_service
 from frontdesk.core.db import UnitOfWork
 from frontdesk.core.errors import Conflict, NotFound, validation_error
 from frontdesk.core.models import now_ms
@@ -56,6 +57,8 @@ async def create_user(
     )
     for team_id in team_ids:
         await uow.execute(insert(TeamMember).values(team_id=team_id, user_id=user_id))
+    app_service.forget_credentials(uow)
+    app_service.forget_credentials(uow)
     return user_id
 
 
@@ -107,6 +110,7 @@ async def add_team_member(uow: UnitOfWork, *, team_id: int, user_id: int) -> Non
     if exists is not None:
         raise Conflict("Already a member of this team", field_name="userId")
     await uow.execute(insert(TeamMember).values(team_id=team_id, user_id=user_id))
+    app_service.forget_credentials(uow)
 
 
 async def create_inbox(
@@ -131,6 +135,7 @@ async def create_inbox(
     )
     for team_id in team_ids:
         await uow.execute(insert(InboxTeam).values(inbox_id=inbox_id, team_id=team_id))
+    app_service.forget_credentials(uow)
     return inbox_id
 
 

@@ -17,6 +17,7 @@ from frontdesk.apps import service as app_service
 from frontdesk.config import Settings
 from frontdesk.core.db import Database
 from frontdesk.core.errors import Forbidden, MissingScopes, Unauthenticated
+from frontdesk.core.security import token_digest
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,16 @@ async def authenticate_bearer(db: Database, token: str | None) -> Principal:
     """The principal of a bearer token; 401 when absent, unknown or revoked."""
     if token is None:
         raise Unauthenticated()
+    key = (db.url, token_digest(token))
+    cached: Principal | None = app_service.credential_cache.get(key)
+    if cached is not None:
+        return cached
+    principal = await _load_principal(db, token)
+    app_service.credential_cache.put(key, principal)
+    return principal
+
+
+async def _load_principal(db: Database, token: str) -> Principal:
     async with db.read() as uow:
         owner = await app_service.resolve_token(uow, token=token)
         if owner is None:

@@ -38,11 +38,12 @@ def _mount_aliases(app: FastAPI, router: APIRouter, prefixes: tuple[str, ...], t
 
 
 def mount_routers(app: FastAPI) -> None:
-    app.include_router(health.router, tags=["health"])
-    _mount_aliases(app, channel_routes.router, CUSTOM_CHANNEL_PREFIXES, "custom channels")
+    # Routes are matched in order: the hot path (publish) comes first.
     _mount_aliases(
         app, message_routes.custom_channel_router, CUSTOM_CHANNEL_PREFIXES, "custom channels"
     )
+    app.include_router(health.router, tags=["health"])
+    _mount_aliases(app, channel_routes.router, CUSTOM_CHANNEL_PREFIXES, "custom channels")
     _mount_aliases(app, conversation_routes.router, CONVERSATIONS_PREFIXES, "conversations")
     _mount_aliases(
         app, channel_routes.conversations_router, CONVERSATIONS_PREFIXES, "conversations"

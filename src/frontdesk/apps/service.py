@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 
 from frontdesk.apps.models import AccessToken, App
+from frontdesk.core.cache import TtlCache
 from frontdesk.core.db import UnitOfWork
 from frontdesk.core.errors import NotFound, validation_error
 from frontdesk.core.models import now_ms
@@ -27,6 +28,18 @@ APP_SCOPES = (
     "crm.objects.contacts.write",
 )
 DEFAULT_APP_SCOPES = APP_SCOPES
+# Who a bearer token speaks for (api.deps builds it), by token digest: every request reads
+# it. Cleared after any commit here that changes tokens, users or teams; other processes see
+# such a change within the TTL (README, "Caches").
+CREDENTIALS_TTL_S = 2.0
+credential_cache: TtlCache[Any] = TtlCache(ttl_s=CREDENTIALS_TTL_S)
+
+
+def forget_credentials(uow: UnitOfWork) -> None:
+    """Drop cached credentials once this transaction commits (a token, user or team changed)."""
+    uow.after_commit(credential_cache.clear)
+
+
 PERSONAL_SCOPES = APP_SCOPES
 
 
@@ -102,6 +115,7 @@ async def create_token(
 ) -> str:
     """Create an access token; only its digest is stored, the token is returned once."""
     token = new_token("fdp_" if kind == "personal" else "fda_")
+    forget_credentials(uow)
     now = now_ms()
     await uow.execute(
         insert(AccessToken).values(
@@ -152,6 +166,7 @@ async def get_app(uow: UnitOfWork, *, app_id: int) -> Any:
 
 
 async def revoke_token(uow: UnitOfWork, *, token_id: int) -> None:
+    forget_credentials(uow)
     await uow.execute(
         update(AccessToken).where(AccessToken.id == token_id).values(revoked_at=now_ms())
     )

@@ -108,13 +108,14 @@ local account = "%(account)s"
 local threads = %(threads)d
 local contacts = %(contacts)d
 local n = 0
-local id = 0
 local counter = 1
 function setup(thread)
   thread:set("id", counter)
   counter = counter + 1
 end
 function init(args)
+  -- `id` is the global that setup() gave this thread, so threads never repeat a key
+  id = id or 0
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
   wrk.headers["Authorization"] = "Bearer %(token)s"

@@ -43,8 +43,10 @@ class UnitOfWork:
 
     dialect: str
 
-    def __init__(self, *, writable: bool) -> None:
+    def __init__(self, *, writable: bool, database_key: str = "") -> None:
         self.writable = writable
+        # Which database this transaction runs on: in-process caches key their entries by it.
+        self.database_key = database_key
         self.pending_events: list[Any] = []
         self.committed_events: list[Any] = []
         self.enqueued_jobs = 0
@@ -79,8 +81,8 @@ class UnitOfWork:
 class _SyncUnitOfWork(UnitOfWork):
     dialect = "sqlite"
 
-    def __init__(self, connection: Connection, *, writable: bool) -> None:
-        super().__init__(writable=writable)
+    def __init__(self, connection: Connection, *, writable: bool, database_key: str) -> None:
+        super().__init__(writable=writable, database_key=database_key)
         self._connection = connection
 
     async def execute(self, statement: Executable, params: Any = None) -> Result[Any]:
@@ -90,8 +92,8 @@ class _SyncUnitOfWork(UnitOfWork):
 class _AsyncUnitOfWork(UnitOfWork):
     dialect = "postgresql"
 
-    def __init__(self, connection: AsyncConnection, *, writable: bool) -> None:
-        super().__init__(writable=writable)
+    def __init__(self, connection: AsyncConnection, *, writable: bool, database_key: str) -> None:
+        super().__init__(writable=writable, database_key=database_key)
         self._connection = connection
 
     async def execute(self, statement: Executable, params: Any = None) -> Result[Any]:
@@ -181,7 +183,7 @@ class Database:
             async with self._write_lock:
                 with self._sync_writer.connect() as connection:
                     trans = connection.begin()
-                    uow = _SyncUnitOfWork(connection, writable=True)
+                    uow = _SyncUnitOfWork(connection, writable=True, database_key=self.url)
                     try:
                         yield uow
                         await self.hooks.before_commit(uow)
@@ -194,7 +196,7 @@ class Database:
                 self.async_engine.connect() as async_connection,
                 async_connection.begin() as async_trans,
             ):
-                uow = _AsyncUnitOfWork(async_connection, writable=True)
+                uow = _AsyncUnitOfWork(async_connection, writable=True, database_key=self.url)
                 yield uow
                 await self.hooks.before_commit(uow)
                 await async_trans.commit()
@@ -210,12 +212,12 @@ class Database:
         if self._sync_reader is not None:
             with self._sync_reader.connect() as connection:
                 connection.begin()
-                yield _SyncUnitOfWork(connection, writable=False)
+                yield _SyncUnitOfWork(connection, writable=False, database_key=self.url)
                 connection.rollback()
         else:
             async with self.async_engine.connect() as connection:
                 await connection.begin()
-                yield _AsyncUnitOfWork(connection, writable=False)
+                yield _AsyncUnitOfWork(connection, writable=False, database_key=self.url)
                 await connection.rollback()
 
     async def ping(self) -> None:

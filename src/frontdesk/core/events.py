@@ -154,7 +154,10 @@ async def append_events(uow: UnitOfWork, events: Sequence[Event]) -> None:
         }
         for e in events
     ]
-    await uow.execute(insert(EventRow), rows)
+    await uow.execute(_INSERT_EVENTS, rows)
     if uow.is_postgres:
         # Delivered by PostgreSQL at commit, and only if the transaction commits.
         await uow.execute(text("SELECT pg_notify('frontdesk_events', '')"))
+
+
+_INSERT_EVENTS = insert(EventRow)  # built once: every write transaction appends events

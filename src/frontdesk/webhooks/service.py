@@ -10,6 +10,7 @@ from sqlalchemy import delete, select, update
 
 from frontdesk.apps.models import AccessToken
 from frontdesk.core import http
+from frontdesk.core.cache import TtlCache
 from frontdesk.core.db import UnitOfWork, insert_or_ignore
 from frontdesk.core.errors import AppError, Conflict, ErrorDetail, NotFound, validation_error
 from frontdesk.core.models import now_ms
@@ -52,6 +53,7 @@ async def get_settings(uow: UnitOfWork, *, app_id: int) -> Any:
 
 async def put_settings(uow: UnitOfWork, *, app_id: int, data: SettingsChange) -> Any:
     """Set the target URL and throttling (checked by `check_target_url` beforehand)."""
+    _forget_subscriptions(uow)
     now = now_ms()
     values = {
         "target_url": data.targetUrl,
@@ -74,6 +76,7 @@ async def put_settings(uow: UnitOfWork, *, app_id: int, data: SettingsChange) ->
 
 async def delete_settings(uow: UnitOfWork, *, app_id: int) -> None:
     """Clear the target URL: nothing is sent until it is set again (idempotent)."""
+    _forget_subscriptions(uow)
     await uow.execute(delete(WebhookSettings).where(WebhookSettings.app_id == app_id))
 
 
@@ -155,6 +158,7 @@ async def get_subscription(uow: UnitOfWork, *, app_id: int, subscription_id: int
 
 async def create_subscription(uow: UnitOfWork, *, app_id: int, data: SubscriptionCreate) -> Any:
     """Subscribe the app to an event type; the same type and property twice is a 409."""
+    _forget_subscriptions(uow)
     property_name = _property_name(data)
     await _require_read_scope(uow, app_id=app_id)
     now = now_ms()
@@ -191,6 +195,7 @@ async def set_active(uow: UnitOfWork, *, app_id: int, subscription_id: int, acti
 
 
 async def _write_active(uow: UnitOfWork, ids: Sequence[int], *, active: bool) -> None:
+    _forget_subscriptions(uow)
     if ids:
         await uow.execute(
             update(WebhookSubscription)
@@ -232,13 +237,32 @@ async def batch_set_active(
 
 async def delete_subscription(uow: UnitOfWork, *, app_id: int, subscription_id: int) -> None:
     """Remove one subscription; events already queued are still delivered."""
+    _forget_subscriptions(uow)
     await get_subscription(uow, app_id=app_id, subscription_id=subscription_id)
     await uow.execute(delete(WebhookSubscription).where(WebhookSubscription.id == subscription_id))
+
+
+# Read inside every transaction that carries conversation or message events (publish too):
+# cached, cleared after a local change, seen by other processes within the TTL.
+SUBSCRIPTIONS_TTL_S = 1.0
+_subscriptions: TtlCache[list[Any]] = TtlCache(ttl_s=SUBSCRIPTIONS_TTL_S)
+
+
+def _forget_subscriptions(uow: UnitOfWork) -> None:
+    uow.after_commit(_subscriptions.clear)
 
 
 async def deliverable_subscriptions(uow: UnitOfWork) -> list[Any]:
     """Every active subscription that can fire now: its app has a target URL and a token
     with `conversations.read`. Rows carry id, app_id, event_type, property_name."""
+    cached = _subscriptions.get(uow.database_key)
+    if cached is None:
+        cached = await _load_deliverable_subscriptions(uow)
+        _subscriptions.put(uow.database_key, cached)
+    return cached
+
+
+async def _load_deliverable_subscriptions(uow: UnitOfWork) -> list[Any]:
     rows = list(
         await uow.execute(
             select(
