@@ -22,6 +22,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, Protocol
 
+import orjson
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, Result
@@ -116,6 +117,11 @@ def insert_or_ignore(dialect: str, table: Any, *, conflict: Sequence[str]) -> An
     return module.insert(table).on_conflict_do_nothing(index_elements=list(conflict))
 
 
+def _json_dumps(value: Any) -> str:
+    # JSON columns are written on every publish; orjson is several times faster than json.
+    return orjson.dumps(value).decode()
+
+
 def is_sqlite_url(url: str) -> bool:
     return url.startswith("sqlite")
 
@@ -139,6 +145,8 @@ def make_sqlite_engine(url: str, *, writer: bool, pool_size: int = 1) -> Engine:
         pool_size=pool_size,
         max_overflow=0 if writer else 8,
         connect_args={"check_same_thread": False},
+        json_serializer=_json_dumps,
+        json_deserializer=orjson.loads,
     )
     event.listen(engine, "connect", _sqlite_pragmas)
     begin_sql = "BEGIN IMMEDIATE" if writer else "BEGIN"
@@ -167,7 +175,12 @@ class Database:
             self._sync_reader = make_sqlite_engine(url, writer=False, pool_size=4)
         else:
             self._async_engine = create_async_engine(
-                url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False
+                url,
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_pre_ping=False,
+                json_serializer=_json_dumps,
+                json_deserializer=orjson.loads,
             )
 
     @property
