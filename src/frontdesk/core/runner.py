@@ -153,6 +153,8 @@ class JobRunner:
         self._listener: Listener | None = None
         self._on_stop = on_stop or []
         self._next_lease_check = 0
+        self._unrecorded: list[_Record] = []
+        self._recording = False
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -355,18 +357,19 @@ class JobRunner:
         state = self._targets.get(target)
         return state is not None and state.breaker.open_until > self.clock()
 
-    async def _finish(
+    def _record_of(
         self, job: ClaimedJob, kind: JobKind, outcome: Outcome, started: float, duration_ms: int
-    ) -> None:
+    ) -> _Record:
+        """What to write for one finished attempt: its log row and the job's next state."""
         now = self._now_ms()
         result = outcome.result
         if result == "retry" and job.attempts >= self.config.max_attempts:
             result = "dead"
-        values: dict[str, Any] = {"updated_at": now}
+        update_params: dict[str, Any] = {"job_id": job.id, "updated_at": now, "run_at": None}
         if result == "done":
-            values.update(status="done", last_error=None)
+            update_params.update(status="done", last_error=None)
         elif result == "dead":
-            values.update(status="dead", last_error=outcome.error)
+            update_params.update(status="dead", last_error=outcome.error)
         else:
             delay = backoff_s(
                 job.attempts,
@@ -376,24 +379,76 @@ class JobRunner:
             )
             if outcome.retry_after_s is not None:
                 delay = max(delay, outcome.retry_after_s)
-            values.update(status="queued", last_error=outcome.error, run_at=now + int(delay * 1000))
-        async with self.db.transaction() as uow:
-            await uow.execute(
-                _INSERT_ATTEMPT,
-                {
-                    "job_id": job.id,
-                    "started_at": int(started * 1000),
-                    "duration_ms": duration_ms,
-                    "response_status": outcome.response_status,
-                    "response_body": outcome.response_body,
-                    "error": outcome.error,
-                },
+            update_params.update(
+                status="queued", last_error=outcome.error, run_at=now + int(delay * 1000)
             )
-            await uow.execute(_UPDATE_JOB, {"run_at": None, **values, "job_id": job.id})
-            if result == "dead" and kind.on_dead is not None:
-                await kind.on_dead(uow, job, outcome.error or "delivery failed")
-            if result == "done" and kind.on_done is not None:
-                await kind.on_done(uow, job)
+        attempt = {
+            "job_id": job.id,
+            "started_at": int(started * 1000),
+            "duration_ms": duration_ms,
+            "response_status": outcome.response_status,
+            "response_body": outcome.response_body,
+            "error": outcome.error,
+        }
+        return _Record(job, kind, result, outcome.error, attempt, update_params)
+
+    async def _finish(
+        self, job: ClaimedJob, kind: JobKind, outcome: Outcome, started: float, duration_ms: int
+    ) -> None:
+        """Record an attempt. Attempts that finish while a write is under way are recorded
+        together in the next transaction (group commit): one commit for many deliveries."""
+        record = self._record_of(job, kind, outcome, started, duration_ms)
+        self._unrecorded.append(record)
+        if self._recording:
+            await record.done.wait()
+            if record.error is not None:
+                raise record.error
+            return
+        self._recording = True
+        try:
+            while self._unrecorded:
+                batch, self._unrecorded = self._unrecorded, []
+                await self._write_batch(batch)
+        finally:
+            self._recording = False
+        if record.error is not None:
+            raise record.error
+
+    async def _write_batch(self, batch: list[_Record]) -> None:
+        try:
+            await self._write(batch)
+        except Exception:
+            if len(batch) == 1:
+                batch[0].error = RuntimeError(f"recording job {batch[0].job.id} failed")
+                log.exception("recording job %s failed", batch[0].job.id)
+            else:  # one bad record must not lose the others: write them one by one
+                for record in batch:
+                    await self._write_batch([record])
+                return
+        for record in batch:
+            record.done.set()
+
+    async def _write(self, batch: list[_Record]) -> None:
+        async with self.db.transaction() as uow:
+            await uow.execute(_INSERT_ATTEMPT, [r.attempt for r in batch])
+            await uow.execute(_UPDATE_JOB, [r.update_params for r in batch])
+            for record in batch:
+                if record.result == "dead" and record.kind.on_dead is not None:
+                    await record.kind.on_dead(uow, record.job, record.reason or "delivery failed")
+                if record.result == "done" and record.kind.on_done is not None:
+                    await record.kind.on_done(uow, record.job)
+
+
+@dataclass
+class _Record:
+    job: ClaimedJob
+    kind: JobKind
+    result: str
+    reason: str | None
+    attempt: dict[str, Any]
+    update_params: dict[str, Any]
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+    error: Exception | None = None
 
 
 # Hot statements, built once: SQLAlchemy then skips construction and cache-key work per call.
