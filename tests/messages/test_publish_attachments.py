@@ -11,6 +11,8 @@ from sqlalchemy import select
 from frontdesk.core.db import Database
 from frontdesk.messages.models import MessageFile
 from frontdesk.messages.publish import file_usage_type
+from tests.files import media
+from tests.files.helpers import upload
 from tests.messages.publish_setup import (
     count_rows,
     create_file_row,
@@ -97,13 +99,9 @@ async def test_file_attachments_reference_the_apps_files(
     db: Database, client: httpx.AsyncClient
 ) -> None:
     bridge = await make_bridge(db)
-    image = await create_file_row(db, app_id=bridge.app.app_id, name="photo.png")
-    video = await create_file_row(
-        db, app_id=bridge.app.app_id, mime_type="video/mp4", name="clip.mp4"
-    )
-    voice = await create_file_row(
-        db, app_id=bridge.app.app_id, mime_type="audio/ogg", name="note.ogg"
-    )
+    image = await create_file_row(db, app_id=bridge.app.app_id, name="photo")
+    video = await create_file_row(db, app_id=bridge.app.app_id, mime_type="video/mp4", name="clip")
+    voice = await create_file_row(db, app_id=bridge.app.app_id, mime_type="audio/ogg", name="note")
     message = await published(
         client,
         bridge,
@@ -137,6 +135,21 @@ async def test_file_attachments_reference_the_apps_files(
     assert sorted((m, f) for m, f in links) == sorted(
         (int(message["id"]), f) for f in (image, video, voice)
     )
+
+
+@pytest.mark.asyncio
+async def test_file_attachment_is_named_with_its_extension(
+    db: Database, client: httpx.AsyncClient
+) -> None:
+    # Files store "cat" and "png" apart (HubSpot's file object); the attachment names "cat.png".
+    bridge = await make_bridge(db)
+    uploaded = await upload(client, bridge.app.access_token, media.png(), filename="cat.png")
+    assert uploaded.status_code == 201, uploaded.text
+    assert (uploaded.json()["name"], uploaded.json()["extension"]) == ("cat", "png")
+    message = await published(
+        client, bridge, attachments=[{"type": "FILE", "fileId": uploaded.json()["id"]}]
+    )
+    assert message["attachments"][0]["name"] == "cat.png"
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ from frontdesk.core.db import Database
 from frontdesk.core.events import EventRow
 from frontdesk.core.jobs import Job
 from frontdesk.files.models import File
+from frontdesk.files.schemas import split_extension
 from frontdesk.messages.models import Message, MessageFile
 from tests import factories
 
@@ -195,14 +196,16 @@ async def create_file(
     app_id: int | None = None,
     user_id: int | None = None,
 ) -> int:
-    """A file row (no bytes: sending only reads the metadata)."""
+    """A file row (no bytes: sending only reads the metadata), named as an upload of `name`
+    is: "photo" with extension "png"."""
+    stem, extension = split_extension(name)
     key = uuid.uuid4().hex
     async with db.transaction() as uow:
         file_id: int = await uow.scalar(
             insert(File)
             .values(
-                name=name,
-                extension=name.rpartition(".")[2],
+                name=stem,
+                extension=extension,
                 mime_type=mime_type,
                 size=size,
                 sha256=hashlib.sha256(key.encode()).hexdigest(),

@@ -37,6 +37,8 @@ _UNION_TAG_ERRORS = ("union_tag_invalid", "union_tag_not_found")
 
 
 def _error_loc(err: Any) -> tuple[Any, ...]:
+    if err.get("type") == "json_invalid":
+        return ("body",)  # FastAPI's loc is ("body", <character offset>): the body is at fault
     loc = tuple(err.get("loc", ()))
     if err.get("type") in _UNION_TAG_ERRORS:
         # A missing or unknown `type` is reported at the union itself: name the tag field.
@@ -144,9 +146,9 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise AppError(
-                        f"Request body larger than {limit} bytes", "PAYLOAD_TOO_LARGE", 413
-                    )
+                    # An HTTPException: FastAPI turns any other error raised while it
+                    # reads a JSON body into a 400 (the handler gives it our error body).
+                    raise StarletteHTTPException(413, f"Request body larger than {limit} bytes")
             return message
 
         await self.app(scope, limited_receive, send)

@@ -28,6 +28,7 @@ from frontdesk.core.errors import NotFound, validation_error
 from frontdesk.core.events import Audience
 from frontdesk.core.models import datetime_to_ms, now_ms
 from frontdesk.files.models import File
+from frontdesk.files.schemas import full_name
 from frontdesk.messages.events import MessageCreated
 from frontdesk.messages.models import Message, MessageFile
 from frontdesk.messages.publish_schemas import (
@@ -105,7 +106,7 @@ _CONTEXT = (
     .outerjoin(Thread, Thread.id == ThreadKey.thread_id)
     .where(Channel.id == bindparam("channel_id"))
 )
-_FILES = select(File.id, File.name, File.mime_type, File.uploaded_by_app_id).where(
+_FILES = select(File.id, File.name, File.extension, File.mime_type, File.uploaded_by_app_id).where(
     File.id.in_(bindparam("ids", expanding=True))
 )
 _INSERT_MESSAGE = {
@@ -326,7 +327,7 @@ async def _attachments(
             "type": "FILE",
             "fileId": str(file.id),
             "fileUsageType": file_usage_type(attachment.fileUsageType, file.mime_type),
-            "name": file.name,
+            "name": full_name(file),
         }
     return stored, sorted(known)
 

@@ -18,7 +18,7 @@ from frontdesk.core.models import ms_to_iso, now_ms
 from frontdesk.core.pagination import page_body
 from frontdesk.files.signing import file_url_factory
 from frontdesk.messages import actors as actor_service
-from frontdesk.messages import history
+from frontdesk.messages import history, send_schemas
 from frontdesk.messages import sending as sending_service
 from frontdesk.messages.schemas import FileUrl, message_json
 
@@ -26,8 +26,10 @@ thread_router = APIRouter()
 
 ReaderDep = Annotated[Principal, Depends(require_scopes("conversations.read"))]
 WriterDep = Annotated[Principal, Depends(require_scopes("conversations.write"))]
-ThreadId = Annotated[int, Path(alias="threadId", description="The thread's id")]
-MessageId = Annotated[int, Path(alias="messageId", description="The message's id")]
+ThreadId = Annotated[int, Path(alias="threadId", ge=1, le=2**63 - 1, description="The thread's id")]
+MessageId = Annotated[
+    int, Path(alias="messageId", ge=1, le=2**63 - 1, description="The message's id")
+]
 Archived = Annotated[
     bool, Query(description="Find the thread among archived threads (true) or live ones")
 ]
@@ -136,11 +138,11 @@ async def send_message(
     settings: SettingsDep,
     principal: WriterDep,
     thread_id: ThreadId,
-    egg: Annotated[sending_service.SendEgg, Body()],
+    egg: Annotated[send_schemas.SendEgg, Body()],
 ) -> JsonResponse:
     """Reply over the thread's channel (MESSAGE, delivered to the channel) or add an internal
     note (COMMENT). A reply is checked against the channel's capabilities."""
-    caller = sending_service.Caller(
+    caller = send_schemas.Caller(
         inbox_ids=principal.inbox_ids, user_id=principal.user_id, app_id=principal.app_id
     )
     async with db.transaction() as uow:
