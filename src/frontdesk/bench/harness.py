@@ -135,6 +135,7 @@ class LoadResult:
     p99_ms: float
     generator_cpu_s: float
     generator: str
+    error_detail: str = ""
 
     @property
     def rate(self) -> float:
@@ -192,9 +193,18 @@ def run_wrk(
         errors += sum(int(g) for g in socket_errors.groups())
     p50 = re.search(r"50%\s+(\S+)", out)
     p99 = re.search(r"99%\s+(\S+)", out)
+    detail = ", ".join(
+        part
+        for part in (
+            f"{errors_match.group(1)} non-2xx" if errors_match else "",
+            f"socket errors {socket_errors.group(0).split(': ', 1)[1]}" if socket_errors else "",
+        )
+        if part
+    )
     return LoadResult(
         requests=requests,
         errors=errors,
+        error_detail=detail,
         seconds=duration,
         p50_ms=_ms(p50.group(1)) if p50 else float("nan"),
         p99_ms=_ms(p99.group(1)) if p99 else float("nan"),

@@ -279,7 +279,8 @@ def format_report(results: dict[str, Any]) -> str:
             f"frontdesk bench ingest ({results['database']}, {results['cores']} cores, "
             f"generator {pub['generator']})",
             f"  publish: {pub['rate']:.0f} messages/s, p50 {pub['p50_ms']:.2f} ms, "
-            f"p99 {pub['p99_ms']:.2f} ms, {pub['requests']} requests, {pub['errors']} errors",
+            f"p99 {pub['p99_ms']:.2f} ms, {pub['requests']} requests, {pub['errors']} errors "
+            f"({pub['error_detail'] or 'none'})",
             f"  healthz: {base['rate']:.0f} requests/s, p50 {base['p50_ms']:.2f} ms, "
             f"p99 {base['p99_ms']:.2f} ms",
             f"  ratio publish/healthz: {results['ratio_to_healthz']:.3f}",
