@@ -89,8 +89,6 @@ class JobKind:
     run: Callable[[ClaimedJob], Awaitable[Outcome]]
     on_dead: DeadHook | None = None
     on_done: Callable[[UnitOfWork, ClaimedJob], Awaitable[None]] | None = None
-    # Reads what a claimed batch of this kind needs at once, before its jobs run.
-    prefetch: Callable[[list[ClaimedJob]], Awaitable[None]] | None = None
 
 
 @dataclass
@@ -289,23 +287,9 @@ class JobRunner:
         """Claim what fits in the free slots and start running it; returns how many."""
         free = self.config.concurrency - len(self._tasks)
         jobs = await self.claim(free)
-        await self._prefetch(jobs)
         for job in jobs:
             self._start(job)
         return len(jobs)
-
-    async def _prefetch(self, jobs: list[ClaimedJob]) -> None:
-        by_kind: dict[str, list[ClaimedJob]] = {}
-        for job in jobs:
-            by_kind.setdefault(job.kind, []).append(job)
-        for name, batch in by_kind.items():
-            prefetch = self.kinds[name].prefetch
-            if prefetch is None:
-                continue
-            try:
-                await prefetch(batch)
-            except Exception:  # each job then reads what it needs by itself
-                log.exception("prefetching %d %s jobs failed", len(batch), name)
 
     def _start(self, job: ClaimedJob) -> None:
         if job.target is not None:
@@ -321,7 +305,6 @@ class JobRunner:
             jobs = await self.claim(self.config.concurrency)
             if not jobs:
                 return total
-            await self._prefetch(jobs)
             for job in jobs:
                 if job.target is not None:
                     self._targets.setdefault(job.target, _TargetState()).running += 1

@@ -45,14 +45,6 @@ _INTEGRATION_THREAD_IDS = (
     .where(ThreadIntegrationId.thread_id == bindparam("thread_id"))
     .order_by(ThreadIntegrationId.integration_thread_id)
 )
-_MESSAGES = select(Message).where(Message.id.in_(bindparam("message_ids", expanding=True)))
-_THREADS_INTEGRATION_IDS = (
-    select(ThreadIntegrationId.thread_id, ThreadIntegrationId.integration_thread_id)
-    .where(ThreadIntegrationId.thread_id.in_(bindparam("thread_ids", expanding=True)))
-    .order_by(ThreadIntegrationId.integration_thread_id)
-)
-# Prefetched rows not used (a claim handed back) are dropped past this many.
-_PREFETCH_LIMIT = 10_000
 _ACCOUNT = select(ChannelAccount).where(ChannelAccount.id == bindparam("account_id"))
 # How long a channel's webhook URL and signing secrets are reused between jobs: a backlog
 # drains without re-reading them per delivery; a changed URL or rotated secret applies
@@ -87,7 +79,6 @@ class ChannelDeliveries:
         self.client = client
         self._file_url: Callable[[str], str] | None = None
         self._endpoints: dict[int, Endpoint] = {}
-        self._prefetched: dict[int, tuple[Any, list[str], Endpoint]] = {}
 
     async def endpoint(self, uow: UnitOfWork, channel_id: int) -> Endpoint:
         """The channel's webhook URL and signing secrets, cached for ENDPOINT_TTL_S."""
@@ -106,46 +97,17 @@ class ChannelDeliveries:
             self._file_url = file_url_factory(self.settings, self.settings.resolved_public_url())
         return self._file_url(file_id)
 
-    async def prefetch_outgoing_messages(self, jobs: list[ClaimedJob]) -> None:
-        """Read what a claimed batch needs in one transaction, instead of one per job."""
-        if len(self._prefetched) > _PREFETCH_LIMIT:
-            self._prefetched.clear()
-        message_ids = [j.message_id for j in jobs if j.message_id is not None]
-        if not message_ids:
-            return
+    async def _outgoing_message_payload(
+        self, job: ClaimedJob
+    ) -> tuple[dict[str, Any] | None, Any, str | None]:
         async with self.db.read() as uow:
-            messages = (await uow.execute(_MESSAGES, {"message_ids": message_ids})).all()
-            thread_ids: dict[int, list[str]] = {m.thread_id: [] for m in messages}
-            rows = await uow.execute(_THREADS_INTEGRATION_IDS, {"thread_ids": list(thread_ids)})
-            for row in rows:
-                thread_ids[row.thread_id].append(row.integration_thread_id)
-            for message in messages:
-                endpoint = await self.endpoint(uow, message.channel_id)
-                self._prefetched[message.id] = (message, thread_ids[message.thread_id], endpoint)
-
-    async def _load_outgoing_message(
-        self, message_id: int | None
-    ) -> tuple[Any, list[str], Endpoint] | None:
-        prefetched = self._prefetched.pop(message_id, None) if message_id is not None else None
-        if prefetched is not None:
-            return prefetched
-        async with self.db.read() as uow:
-            message = (await uow.execute(_MESSAGE, {"message_id": message_id})).first()
+            message = (await uow.execute(_MESSAGE, {"message_id": job.message_id})).first()
             if message is None:
-                return None
+                return None, None, "The message no longer exists"
             endpoint = await self.endpoint(uow, message.channel_id)
             thread_ids = (
                 await uow.execute(_INTEGRATION_THREAD_IDS, {"thread_id": message.thread_id})
             ).scalars()
-            return message, list(thread_ids), endpoint
-
-    async def _outgoing_message_payload(
-        self, job: ClaimedJob
-    ) -> tuple[dict[str, Any] | None, Any, str | None]:
-        loaded = await self._load_outgoing_message(job.message_id)
-        if loaded is None:
-            return None, None, "The message no longer exists"
-        message, thread_ids, endpoint = loaded
         if not endpoint.url:
             return None, None, "The channel has no webhook URL"
         payload = {
@@ -193,12 +155,7 @@ class ChannelDeliveries:
 
     def job_kinds(self) -> list[JobKind]:
         return [
-            JobKind(
-                OUTGOING_JOB_KIND,
-                self.run_outgoing_message,
-                on_dead=mark_message_failed,
-                prefetch=self.prefetch_outgoing_messages,
-            ),
+            JobKind(OUTGOING_JOB_KIND, self.run_outgoing_message, on_dead=mark_message_failed),
             JobKind(ACCOUNT_EVENT, self.run_account_event),
         ]
 
