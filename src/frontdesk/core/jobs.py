@@ -85,8 +85,13 @@ async def enqueue(
             updated_at=now,
         )
     )
+    await wake_workers(uow)
+    return event_id
+
+
+async def wake_workers(uow: UnitOfWork) -> None:
+    """Wake job runners once this transaction commits: this process's through the bus's job
+    listeners, other processes' by the NOTIFY PostgreSQL delivers at commit (and only then)."""
     uow.enqueued_jobs += 1
     if uow.is_postgres:
-        # Delivered at commit, and only if the transaction commits: wakes other workers.
         await uow.execute(text("SELECT pg_notify('frontdesk_jobs', '')"))
-    return event_id

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select
 
 from frontdesk.apps import service as app_service
 from frontdesk.channels import service as channel_service
@@ -19,15 +19,15 @@ from frontdesk.channels.events import ChannelAccountCreated, ChannelAccountUpdat
 from frontdesk.channels.models import Channel, ChannelAccount
 from frontdesk.channels.schemas import channel_account_json
 from frontdesk.config import Settings
-from frontdesk.conversations.models import Thread, ThreadIntegrationId
+from frontdesk.conversations.models import ThreadIntegrationId
 from frontdesk.core.db import Database, UnitOfWork
-from frontdesk.core.events import Audience, Event, EventBus
+from frontdesk.core.events import Event, EventBus
 from frontdesk.core.jobs import enqueue
 from frontdesk.core.models import ms_to_iso, now_ms
 from frontdesk.core.runner import ClaimedJob, JobKind, Outcome
 from frontdesk.delivery.send import WebhookClient
 from frontdesk.files.signing import file_url_factory
-from frontdesk.messages.events import MessageStatusChanged
+from frontdesk.messages import service as message_service
 from frontdesk.messages.models import Message
 from frontdesk.messages.schemas import message_json
 from frontdesk.messages.sending import OUTGOING_JOB_KIND
@@ -162,30 +162,11 @@ class ChannelDeliveries:
 
 async def mark_message_failed(uow: UnitOfWork, job: ClaimedJob, reason: str) -> None:
     """A dead reply: FAILED with the reason, unless the bridge already reported it sent."""
-    row = (
-        await uow.execute(
-            select(Message.id, Message.status, Message.thread_id, Thread.inbox_id)
-            .join(Thread, Thread.id == Message.thread_id)
-            .where(Message.id == job.message_id)
-        )
-    ).first()
+    row = await message_service.get_delivery_row(uow, message_id=job.message_id or 0)
     if row is None or row.status not in ("PENDING", None):
         return
-    message = f"Not delivered to the channel: {reason}"
-    await uow.execute(
-        update(Message)
-        .where(Message.id == row.id)
-        .values(status="FAILED", failure_message=message, updated_at=now_ms())
-    )
-    uow.emit(
-        MessageStatusChanged(
-            thread_id=row.thread_id,
-            message_id=row.id,
-            inbox_id=row.inbox_id,
-            status="FAILED",
-            error_message=message,
-            audience=Audience(inbox_id=row.inbox_id),
-        )
+    await message_service.write_delivery_status(
+        uow, row=row, status="FAILED", failure_message=f"Not delivered to the channel: {reason}"
     )
 
 

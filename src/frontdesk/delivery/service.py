@@ -10,19 +10,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import update
 
 from frontdesk.apps import service as app_service
-from frontdesk.conversations.models import Thread
 from frontdesk.core.db import UnitOfWork
 from frontdesk.core.errors import Conflict, NotFound, validation_error
-from frontdesk.core.events import Audience
-from frontdesk.core.jobs import Job
+from frontdesk.core.jobs import Job, wake_workers
 from frontdesk.core.models import now_ms
 from frontdesk.core.pagination import check_limit, decode_cursor
 from frontdesk.delivery import queries
-from frontdesk.messages.events import MessageStatusChanged
-from frontdesk.messages.models import Message
+from frontdesk.messages import service as message_service
 
 OUTGOING_MESSAGE_KIND = "channel.outgoing_message"
 
@@ -116,42 +113,18 @@ async def replay_delivery(
         .values(status="queued", run_at=now, attempts=0, locked_until=None, updated_at=now)
     )
     if job.kind == OUTGOING_MESSAGE_KIND and job.message_id is not None:
-        await _reopen_failed_message(uow, message_id=job.message_id, now=now)
-    await _wake_runners(uow)
+        await _reopen_failed_message(uow, message_id=job.message_id)
+    await wake_workers(uow)
     return await get_delivery(uow, app_id=app_id, job_id=job_id, order_wait_s=order_wait_s)
 
 
-async def _reopen_failed_message(uow: UnitOfWork, *, message_id: int, now: int) -> None:
-    statement = (
-        select(Message.id, Message.thread_id, Message.status, Thread.inbox_id)
-        .join(Thread, Thread.id == Message.thread_id)
-        .where(Message.id == message_id)
-    )
-    message = (await uow.execute(statement)).first()
+async def _reopen_failed_message(uow: UnitOfWork, *, message_id: int) -> None:
+    message = await message_service.get_delivery_row(uow, message_id=message_id)
     if message is None or message.status != "FAILED":
         return  # the bridge may have reported SENT or READ meanwhile: keep what it said
-    await uow.execute(
-        update(Message)
-        .where(Message.id == message_id)
-        .values(status="PENDING", failure_message=None, updated_at=now)
+    await message_service.write_delivery_status(
+        uow, row=message, status="PENDING", failure_message=None
     )
-    uow.emit(
-        MessageStatusChanged(
-            thread_id=message.thread_id,
-            message_id=message.id,
-            inbox_id=message.inbox_id,
-            status="PENDING",
-            audience=Audience(inbox_id=message.inbox_id),
-        )
-    )
-
-
-async def _wake_runners(uow: UnitOfWork) -> None:
-    # As `enqueue` does: the in-process runner is woken after commit by the bus's job
-    # listeners, other worker processes by the NOTIFY PostgreSQL delivers at commit.
-    uow.enqueued_jobs += 1
-    if uow.is_postgres:
-        await uow.execute(text("SELECT pg_notify('frontdesk_jobs', '')"))
 
 
 def _previous_valid_until(app: Any, *, now: int) -> int | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from frontdesk.channels.models import Channel
 from frontdesk.conversations.models import Thread
@@ -68,6 +68,13 @@ class MessageStatusUpdate(BaseModel):
         raise validation_error("statusType is required", field_name="statusType")
 
 
+_DELIVERY_ROW = (
+    select(Message.id, Message.thread_id, Message.status, Thread.inbox_id)
+    .join(Thread, Thread.id == Message.thread_id)
+    .where(Message.id == bindparam("message_id"))
+)
+
+
 def _channel_message(app_id: int, channel_id: int, message_id: int) -> Any:
     return (
         select(Message, Thread.inbox_id.label("inbox_id"))
@@ -112,13 +119,28 @@ async def update_message_status(
         return row
     if status not in TRANSITIONS.get(current, frozenset()):
         raise Conflict(f"A {current} message cannot become {status}", field_name="statusType")
+    return await write_delivery_status(
+        uow, row=row, status=status, failure_message=error_message if status == "FAILED" else None
+    )
+
+
+async def get_delivery_row(uow: UnitOfWork, *, message_id: int) -> Any:
+    """A message's id, thread, inbox and delivery status (None when it does not exist)."""
+    return (await uow.execute(_DELIVERY_ROW, {"message_id": message_id})).first()
+
+
+async def write_delivery_status(
+    uow: UnitOfWork, *, row: Any, status: str, failure_message: str | None
+) -> Any:
+    """Store a delivery status on `row` (id, thread_id, inbox_id) and emit
+    message.status_changed; the callers decide which transitions are allowed."""
     updated = (
         await uow.execute(
             update(Message)
             .where(Message.id == row.id)
             .values(
                 status=status,
-                failure_message=error_message if status == "FAILED" else None,
+                failure_message=failure_message,
                 updated_at=now_ms(),
             )
             .returning(*Message.__table__.c)
