@@ -16,16 +16,64 @@ class Thread(IdMixin, TimestampMixin, Base):
         Index("ix_threads_inbox_id_id", "inbox_id", "id"),
         Index("ix_threads_latest", "latest_message_at", "id"),
         Index("ix_threads_contact_status", "contact_id", "status", "id"),
+        # The agents' inbox views (conversations/inbox_views.py). Each view lists newest
+        # activity first straight off one of these (equality columns, then latest_message_at,
+        # id), stopping after a page instead of sorting. The trailing columns let the other
+        # filters (inbox, assignee, channel) be checked on index entries without reading the
+        # row, so a view is fast whichever index SQLite picks (it has no statistics).
+        Index(
+            "ix_threads_view_status",
+            "status",
+            "archived",
+            "latest_message_at",
+            "id",
+            "inbox_id",
+            "assignee_id",
+            "channel_id",
+        ),
+        Index(
+            "ix_threads_view_assignee",
+            "assignee_id",
+            "status",
+            "archived",
+            "latest_message_at",
+            "id",
+            "inbox_id",
+        ),
+        Index(
+            "ix_threads_view_channel",
+            "channel_id",
+            "status",
+            "archived",
+            "latest_message_at",
+            "id",
+            "inbox_id",
+        ),
+        Index(
+            "ix_threads_view_inbox",
+            "inbox_id",
+            "status",
+            "archived",
+            "latest_message_at",
+            "id",
+            "assignee_id",
+            "channel_id",
+        ),
+        # Covers the views' counts (no row read). Without latest_message_at, so publishing a
+        # message leaves its entries alone.
+        Index(
+            "ix_threads_view_counts", "archived", "status", "inbox_id", "channel_id", "assignee_id"
+        ),
     )
 
     inbox_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("inboxes.id"))
-    channel_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("channels.id"), index=True)
+    channel_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("channels.id"))
     channel_account_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("channel_accounts.id"), index=True
     )
     contact_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("contacts.id"))
     assignee_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("users.id"), nullable=True, index=True
+        BigInteger, ForeignKey("users.id"), nullable=True
     )
     assignment_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
     assigned_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
@@ -38,6 +86,10 @@ class Thread(IdMixin, TimestampMixin, Base):
     spam: Mapped[bool] = mapped_column(Boolean, default=False)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     archived_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # The newest MESSAGE or COMMENT (system entries do not count), kept by every path that
+    # adds one: the inbox list shows its preview and compares its id with read states.
+    last_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    last_message_preview: Mapped[str | None] = mapped_column(String(300), nullable=True)
 
 
 class ThreadKey(IdMixin, Base):

@@ -36,6 +36,7 @@ _FIND_KEY = (
         Thread.contact_id,
         Thread.status,
         Thread.archived,
+        Thread.assignee_id,
     )
     .join(Thread, Thread.id == ThreadKey.thread_id)
     .where(
@@ -83,6 +84,7 @@ class KeyRow:
     contact_id: int
     status: str
     archived: bool
+    assignee_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,7 @@ class ThreadRef:
     inbox_id: int
     contact_id: int
     created: bool = False
+    assignee_id: int | None = None
 
 
 def thread_key(
@@ -215,7 +218,7 @@ def _usable(row: KeyRow, policy: str) -> bool:
 async def _continue(uow: UnitOfWork, row: KeyRow) -> ThreadRef:
     if row.status != "OPEN":
         await reopen_thread(uow, thread_id=row.thread_id, inbox_id=row.inbox_id)
-    return ThreadRef(row.thread_id, row.inbox_id, row.contact_id)
+    return ThreadRef(row.thread_id, row.inbox_id, row.contact_id, assignee_id=row.assignee_id)
 
 
 async def reopen_thread(uow: UnitOfWork, *, thread_id: int, inbox_id: int) -> None:
@@ -310,4 +313,4 @@ async def set_thread_contact(uow: UnitOfWork, *, thread: ThreadRef, contact_id: 
             audience=Audience(inbox_id=thread.inbox_id),
         )
     )
-    return ThreadRef(thread.id, thread.inbox_id, contact_id, thread.created)
+    return ThreadRef(thread.id, thread.inbox_id, contact_id, thread.created, thread.assignee_id)

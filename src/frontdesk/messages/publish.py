@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, bindparam, case, insert, or_, select, update
+from sqlalchemy import BigInteger, String, and_, bindparam, case, insert, or_, select, update
 
 from frontdesk.channels.capabilities import Capabilities
 from frontdesk.channels.models import Channel, ChannelAccount
@@ -23,6 +23,7 @@ from frontdesk.contacts.identifiers import normalise_identifier
 from frontdesk.contacts.models import Contact, ContactIdentity
 from frontdesk.conversations import threading
 from frontdesk.conversations.models import Thread, ThreadKey
+from frontdesk.conversations.previews import last_message_values, message_preview
 from frontdesk.core.db import UnitOfWork, insert_or_ignore
 from frontdesk.core.errors import NotFound, validation_error
 from frontdesk.core.events import Audience
@@ -72,6 +73,7 @@ _CONTEXT = (
         Thread.contact_id.label("thread_contact_id"),
         Thread.status.label("thread_status"),
         Thread.archived.label("thread_archived"),
+        Thread.assignee_id.label("thread_assignee_id"),
     )
     .select_from(Channel)
     .outerjoin(
@@ -127,6 +129,8 @@ def _later(column: Any) -> Any:
     return case((column > _AT, column), else_=_AT)
 
 
+# Also records the message as the thread's last one (id and inbox-list preview). A thread
+# created for this message runs it too: the message id is known only after its insert.
 _TOUCH_THREAD = {
     direction: update(Thread)
     .where(Thread.id == bindparam("thread_id"))
@@ -135,6 +139,9 @@ _TOUCH_THREAD = {
             "latest_message_at": _later(Thread.latest_message_at),
             column: _later(getattr(Thread, column)),
             "updated_at": bindparam("now"),
+            **last_message_values(
+                bindparam("message_id", type_=BigInteger), bindparam("preview", type_=String)
+            ),
         }
     )
     for direction, column in (("INCOMING", "latest_received_at"), ("OUTGOING", "latest_sent_at"))
@@ -283,6 +290,7 @@ def _key_row(row: Any) -> threading.KeyRow:
         contact_id=row.thread_contact_id,
         status=row.thread_status,
         archived=row.thread_archived,
+        assignee_id=row.thread_assignee_id,
     )
 
 
@@ -468,10 +476,16 @@ async def _finish(
         await uow.execute(
             insert(MessageFile), [{"message_id": row.id, "file_id": f} for f in file_ids]
         )
-    if not thread.created:  # a new thread was inserted with these timestamps
-        await uow.execute(
-            _TOUCH_THREAD[row.direction], {"thread_id": thread.id, "at": at, "now": now_ms()}
-        )
+    await uow.execute(
+        _TOUCH_THREAD[row.direction],
+        {
+            "thread_id": thread.id,
+            "at": at,
+            "now": now_ms(),
+            "message_id": row.id,
+            "preview": message_preview(text=row.text, attachments=row.attachments),
+        },
+    )
     uow.emit(
         MessageCreated(
             thread_id=thread.id,
@@ -480,6 +494,7 @@ async def _finish(
             type="MESSAGE",
             direction=row.direction,
             preview=row.text[:PREVIEW_CHARS],
+            assignee_id=thread.assignee_id,
             audience=Audience(inbox_id=thread.inbox_id),
         )
     )

@@ -26,8 +26,10 @@ from frontdesk.apps.models import App
 from frontdesk.channels import service as channel_service
 from frontdesk.channels.capabilities import Capabilities, effective_capabilities
 from frontdesk.channels.models import Channel, ChannelAccount
+from frontdesk.conversations import inbox_views
 from frontdesk.conversations.access import get_visible_thread
 from frontdesk.conversations.models import Thread
+from frontdesk.conversations.previews import last_message_values, message_preview
 from frontdesk.core.db import UnitOfWork
 from frontdesk.core.errors import AppError, ErrorDetail, validation_error
 from frontdesk.core.events import Audience
@@ -63,12 +65,19 @@ async def send_to_thread(
             "This thread is archived: restore it before replying", field_name="threadId"
         )
     if isinstance(egg, CommentEgg):
-        return await _add_comment(
+        row = await _add_comment(
             uow, thread=thread, egg=egg, caller=caller, max_attachments=max_attachments
         )
-    return await _send_reply(
-        uow, thread=thread, egg=egg, caller=caller, max_attachments=max_attachments
-    )
+    else:
+        row = await _send_reply(
+            uow, thread=thread, egg=egg, caller=caller, max_attachments=max_attachments
+        )
+    if caller.user_id is not None:
+        # What you just wrote is read: your own reply must not mark the thread unread for you.
+        await inbox_views.mark_read(
+            uow, user_id=caller.user_id, thread_id=thread.id, message_id=row.id
+        )
+    return row
 
 
 # --- replies ---------------------------------------------------------------------------------
@@ -108,7 +117,11 @@ async def _send_reply(
     await uow.execute(
         update(Thread)
         .where(Thread.id == thread.id)
-        .values(latest_message_at=row.created_at, latest_sent_at=row.created_at)
+        .values(
+            latest_message_at=row.created_at,
+            latest_sent_at=row.created_at,
+            **_last_message(row),
+        )
     )
     await _enqueue_delivery(uow, row=row, thread=thread, channel_id=channel.id)
     _emit_created(uow, row=row, thread=thread)
@@ -222,6 +235,9 @@ async def _add_comment(
     row = await _insert(
         uow, thread=thread, author=author, content=content, type="COMMENT", recipients=[]
     )
+    # A comment is the thread's last message for the inbox list (preview, unread), though it
+    # moves none of the latest-message timestamps.
+    await uow.execute(update(Thread).where(Thread.id == thread.id).values(**_last_message(row)))
     _emit_created(uow, row=row, thread=thread)
     return row
 
@@ -295,6 +311,11 @@ async def _insert(
     return row
 
 
+def _last_message(row: Any) -> dict[str, Any]:
+    preview = message_preview(text=row.text, attachments=row.attachments)
+    return last_message_values(row.id, preview)
+
+
 def _emit_created(uow: UnitOfWork, *, row: Any, thread: Any) -> None:
     uow.emit(
         MessageCreated(
@@ -304,6 +325,7 @@ def _emit_created(uow: UnitOfWork, *, row: Any, thread: Any) -> None:
             type=row.type,
             direction=row.direction,
             preview=row.text[:PREVIEW_CHARS],
+            assignee_id=thread.assignee_id,
             audience=Audience(inbox_id=thread.inbox_id),
         )
     )
