@@ -18,6 +18,8 @@ class MessageCreated(Event):
     type: str
     direction: str | None
     preview: str
+    # The thread's assignee when the message was stored (lets consumers skip a lookup).
+    assignee_id: int | None = None
 
 
 @register

@@ -1,0 +1,171 @@
+"""In-transaction handlers (DESIGN 6): new messages and conversations become notifications.
+
+* `message.created`, an INCOMING customer message in a thread with an assignee: a notification
+  for the assignee, if they are active, still see the thread's inbox, and want it.
+* `conversation.created` for a thread without an assignee at that moment: one for every active
+  member of a team of the thread's inbox who wants it. Admins see every inbox, but only those
+  who are members of such a team are notified: a workspace's admins are not all on duty for
+  every inbox.
+
+`message.created` fires for every published message, so its handler returns without a query
+unless the event names an assignee (the publish path reads it with the thread key, at no extra
+cost), and then costs one indexed query when no notification is due. A new conversation's
+first message never names an assignee (the thread was created unassigned in the same
+transaction), so the conversation notification is the only one it brings.
+
+Routing that assigns a new thread in its own `conversation.created` handler must be wired
+before these handlers: the conversation handler reads the assignee when it runs. Such a
+thread then brings no notification here (an assignment notification would be its own kind).
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, bindparam, exists, or_, select, true
+from sqlalchemy.orm import Mapped
+
+from frontdesk.accounts.models import InboxTeam, TeamMember, User
+from frontdesk.channels.models import Channel
+from frontdesk.contacts.models import Contact
+from frontdesk.conversations.events import ConversationCreated
+from frontdesk.conversations.models import Thread
+from frontdesk.core.db import UnitOfWork
+from frontdesk.core.events import Event, EventBus
+from frontdesk.messages.events import MessageCreated
+from frontdesk.messages.models import Message
+from frontdesk.notifications import service as notification_service
+from frontdesk.notifications.models import (
+    NEW_MESSAGE_ASSIGNED,
+    NEW_UNASSIGNED_CONVERSATION,
+    NotificationSettings,
+)
+
+UNKNOWN_CONTACT = "Unknown contact"
+NO_TEXT_MESSAGE = "New message"  # an attachment without text
+NO_TEXT_CONVERSATION = "New conversation"
+
+
+def _wants(switch: Mapped[bool]) -> ColumnElement[bool]:
+    """The user's settings allow it: no settings row (defaults), or both switches on."""
+    return or_(
+        NotificationSettings.user_id.is_(None),
+        and_(NotificationSettings.enabled == true(), switch == true()),
+    )
+
+
+_TITLE_COLUMNS = (
+    Contact.name.label("contact_name"),
+    Contact.email.label("contact_email"),
+    Contact.phone.label("contact_phone"),
+    Channel.name.label("channel_name"),
+)
+# A row only when the assignee should hear of the message (built once: the hot path).
+_ASSIGNEE_DUE = (
+    select(*_TITLE_COLUMNS)
+    .select_from(User)
+    .join(Thread, Thread.id == bindparam("thread_id"))
+    .join(Contact, Contact.id == Thread.contact_id)
+    .join(Channel, Channel.id == Thread.channel_id)
+    .outerjoin(NotificationSettings, NotificationSettings.user_id == User.id)
+    .where(
+        User.id == bindparam("user_id"),
+        User.active == true(),
+        or_(
+            User.role == "admin",
+            exists().where(
+                InboxTeam.inbox_id == Thread.inbox_id,
+                TeamMember.team_id == InboxTeam.team_id,
+                TeamMember.user_id == User.id,
+            ),
+        ),
+        _wants(NotificationSettings.new_message_assigned),
+    )
+)
+# The inbox's team members who should hear of a new unassigned conversation.
+_CONVERSATION_DUE = (
+    select(User.id.label("user_id"), *_TITLE_COLUMNS)
+    .select_from(Thread)
+    .join(Contact, Contact.id == Thread.contact_id)
+    .join(Channel, Channel.id == Thread.channel_id)
+    .join(InboxTeam, InboxTeam.inbox_id == Thread.inbox_id)
+    .join(TeamMember, TeamMember.team_id == InboxTeam.team_id)
+    .join(User, User.id == TeamMember.user_id)
+    .outerjoin(NotificationSettings, NotificationSettings.user_id == User.id)
+    .where(
+        Thread.id == bindparam("thread_id"),
+        Thread.assignee_id.is_(None),
+        User.active == true(),
+        _wants(NotificationSettings.new_unassigned_conversation),
+    )
+    .distinct()  # a member of two of the inbox's teams
+    .order_by(User.id)
+)
+_FIRST_MESSAGE = (
+    select(Message.id, Message.text)
+    .where(Message.thread_id == bindparam("thread_id"))
+    .order_by(Message.id)
+    .limit(1)
+)
+
+
+def _title(row: Any) -> str:
+    """The contact's name (or address) and the channel: "Ada Lovelace · WhatsApp"."""
+    contact = row.contact_name or row.contact_email or row.contact_phone or UNKNOWN_CONTACT
+    return f"{contact} · {row.channel_name}"
+
+
+async def on_message_created(uow: UnitOfWork, event: Event) -> None:
+    """Tell the assignee of a new customer message."""
+    assert isinstance(event, MessageCreated)
+    if event.assignee_id is None or event.direction != "INCOMING" or event.type != "MESSAGE":
+        return
+    params = {"thread_id": event.thread_id, "user_id": event.assignee_id}
+    row = (await uow.execute(_ASSIGNEE_DUE, params)).first()
+    if row is None:
+        return
+    notification = notification_service.NewNotification(
+        kind=NEW_MESSAGE_ASSIGNED,
+        thread_id=event.thread_id,
+        message_id=event.message_id,
+        inbox_id=event.inbox_id,
+        title=_title(row),
+        body=event.preview or NO_TEXT_MESSAGE,
+    )
+    await notification_service.create_notifications(
+        uow, user_ids=[event.assignee_id], notification=notification
+    )
+
+
+async def on_conversation_created(uow: UnitOfWork, event: Event) -> None:
+    """Tell the inbox's team members of a new conversation nobody owns."""
+    assert isinstance(event, ConversationCreated)
+    rows = (await uow.execute(_CONVERSATION_DUE, {"thread_id": event.thread_id})).all()
+    if not rows:
+        return
+    # Handlers run before commit, after the service's statements: the first message is in.
+    first = (await uow.execute(_FIRST_MESSAGE, {"thread_id": event.thread_id})).first()
+    notification = notification_service.NewNotification(
+        kind=NEW_UNASSIGNED_CONVERSATION,
+        thread_id=event.thread_id,
+        message_id=None if first is None else first.id,
+        inbox_id=event.inbox_id,
+        title=_title(rows[0]),
+        body=(first.text if first is not None else "") or NO_TEXT_CONVERSATION,
+    )
+    await notification_service.create_notifications(
+        uow, user_ids=[r.user_id for r in rows], notification=notification
+    )
+
+
+_wired: weakref.WeakSet[EventBus] = weakref.WeakSet()
+
+
+def register_handlers(bus: EventBus) -> None:
+    """Create notifications from `bus`'s events; registering twice on one bus is a no-op."""
+    if bus in _wired:
+        return
+    _wired.add(bus)
+    bus.on(MessageCreated, on_message_created)
+    bus.on(ConversationCreated, on_conversation_created)
