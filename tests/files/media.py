@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import random
 import struct
-import zlib
+
+from frontdesk.demo import media as demo_media
 
 
 def png() -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    pixels = zlib.compress(b"\x00\xff\x00\x00")
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-    )
+    """One red pixel."""
+    return demo_media.encode_png(1, 1, b"\xff\x00\x00")
 
 
 def ogg_opus() -> bytes:
@@ -47,15 +41,8 @@ def mp3() -> bytes:
 
 
 def wav() -> bytes:
-    fmt = struct.pack("<HHIIHH", 1, 1, 8000, 16000, 2, 16)
-    return (
-        b"RIFF"
-        + struct.pack("<I", 36)
-        + b"WAVEfmt "
-        + struct.pack("<I", 16)
-        + fmt
-        + b"data\0\0\0\0"
-    )
+    """A WAV header with no samples (8 kHz, 16-bit mono)."""
+    return demo_media.encode_wav([], rate=8000)
 
 
 def webp() -> bytes:
