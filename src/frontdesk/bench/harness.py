@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import re
 import shutil
@@ -67,9 +68,12 @@ def running_server(
     *,
     extra_env: dict[str, str] | None = None,
     serve_args: list[str] | None = None,
+    data_dir: Path | None = None,
 ) -> Iterator[Server]:
-    """`frontdesk serve` in a subprocess on a free port with its own data directory."""
-    data_dir = Path(tempfile.mkdtemp(prefix="frontdesk-bench-"))
+    """`frontdesk serve` in a subprocess on a free port with its own data directory, or on
+    `data_dir` (kept afterwards) when given."""
+    keep_data = data_dir is not None
+    data_dir = data_dir or Path(tempfile.mkdtemp(prefix="frontdesk-bench-"))
     port = free_port()
     env = {
         **os.environ,
@@ -97,7 +101,8 @@ def running_server(
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
-        shutil.rmtree(data_dir, ignore_errors=True)
+        if not keep_data:
+            shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def wait_until_ready(base_url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
@@ -215,3 +220,12 @@ def run_wrk(
 
 def have_wrk() -> bool:
     return shutil.which("wrk") is not None
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile (`share` 0.95 for p95) of `values`; NaN when empty."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, math.ceil(share * len(ordered)))
+    return ordered[rank - 1]
