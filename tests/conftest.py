@@ -17,12 +17,14 @@ import asyncpg
 import httpx
 import pytest
 import pytest_asyncio
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 
 from frontdesk.app import build_database, create_app
 from frontdesk.config import Settings
 from frontdesk.core.db import Database
 from frontdesk.migrations import migrate
+from tests.factories import PASSWORD
 
 pytest_plugins = ["tests.server", "tests.receiver"]
 
@@ -119,6 +121,12 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         event_poll_s=0.2,
         _env_file=None,  # type: ignore[call-arg]
     )
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    """One argon2 hash of the web tests' password per test process (each costs ~125 ms)."""
+    return PasswordHasher().hash(PASSWORD)
 
 
 @pytest_asyncio.fixture

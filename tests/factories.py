@@ -8,6 +8,8 @@ from frontdesk.accounts import service as account_service
 from frontdesk.apps import service as app_service
 from frontdesk.core.db import Database
 
+PASSWORD = "correct-horse-battery-staple"  # of users who sign in to the web UI in tests
+
 
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"

@@ -16,7 +16,9 @@ from frontdesk.core.events import EventBus
 from frontdesk.core.runner import JobKind, JobRunner, RunnerConfig
 from frontdesk.delivery import channel as channel_delivery
 from frontdesk.delivery.send import WebhookClient
+from frontdesk.notifications import handlers as notification_handlers
 from frontdesk.realtime.hub import EventHub
+from frontdesk.web.setup import install_web
 from frontdesk.webhooks import handlers as webhook_handlers
 from frontdesk.webhooks import tasks as webhook_tasks
 
@@ -26,6 +28,7 @@ def wire_handlers(bus: EventBus, settings: Settings) -> None:
     writes gets them: they write what must commit with the change (job rows)."""
     channel_delivery.register_handlers(bus)
     webhook_handlers.register_handlers(bus, settings)
+    notification_handlers.register_handlers(bus)
 
 
 def wire_listeners(bus: EventBus, *, hub: EventHub) -> None:
@@ -113,6 +116,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     app.state.runner = runner
     install_error_handlers(app)
     mount_routers(app)
+    install_web(app, settings)
     app.add_middleware(
         BodyLimitMiddleware,
         max_body=settings.max_body_bytes,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -37,6 +38,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         overrides["port"] = args.port
     if getattr(args, "no_worker", False):
         overrides["run_worker"] = False
+    if getattr(args, "publish_every", None):
+        overrides["demo_publish_every_s"] = args.publish_every
     return Settings(**overrides)
 
 
@@ -167,12 +170,29 @@ def _redacted(url: str) -> str:
     return scheme + sep + rest
 
 
-def cmd_serve(args: argparse.Namespace) -> None:
+def _server(settings: Settings) -> Any:
+    """The uvicorn server of `serve` and `demo` (a realtime.server.Server)."""
     import uvicorn
 
     from frontdesk.app import create_app
     from frontdesk.realtime.server import Server
 
+    config = uvicorn.Config(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        access_log=False,
+        timeout_graceful_shutdown=10,
+    )
+    # Not uvicorn.run: this server ends the event streams first when shutdown begins.
+    return Server(config)
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    if args.demo:
+        cmd_demo(args)
+        return
     settings = bootstrap.prepare(_settings(args))
 
     async def first_admin() -> bootstrap.FirstAdmin | None:
@@ -195,16 +215,37 @@ def cmd_serve(args: argparse.Namespace) -> None:
     else:
         print("  Sign in with your account; add users with `frontdesk users create`.")
     sys.stdout.flush()
-    config = uvicorn.Config(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level="info",
-        access_log=False,
-        timeout_graceful_shutdown=10,
-    )
-    # Not uvicorn.run: this server ends the event streams first when shutdown begins.
-    Server(config).run()
+    _server(settings).run()
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    from frontdesk.app import build_database
+    from frontdesk.demo import runner
+    from frontdesk.demo.bridge import Bridge
+    from frontdesk.demo.seed import ForeignWorkspace, prepare_workspace
+
+    settings = bootstrap.prepare(runner.demo_settings(_settings(args)))
+    sock, webhook_url = runner.bind_bridge_socket()
+
+    async def prepare() -> Any:
+        db, _bus = build_database(settings)
+        try:
+            return await prepare_workspace(db, settings, webhook_url=webhook_url)
+        finally:
+            await db.dispose()
+
+    try:
+        workspace = asyncio.run(prepare())
+    except ForeignWorkspace as exc:
+        sock.close()
+        raise CliError(str(exc)) from exc
+    _print_demo_banner(settings, seeded=workspace.seeded, webhook_url=webhook_url)
+    sys.stdout.flush()
+    runner.log_bridge_lines()
+    bridge = Bridge(runner.bridge_config(settings, workspace))
+    # uvicorn re-raises the Ctrl+C it handled once it has shut down: the demo ends quietly.
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(runner.run(_server(settings), bridge, sock))
 
 
 def cmd_worker(args: argparse.Namespace) -> None:
@@ -230,6 +271,28 @@ def cmd_worker(args: argparse.Namespace) -> None:
     asyncio.run(work())
 
 
+def _print_demo_banner(settings: Settings, *, seeded: bool, webhook_url: str) -> None:
+    from frontdesk.demo import script
+
+    base = f"http://{settings.host}:{settings.port}"
+    agent = script.AGENTS[0]
+    print(f"Frontdesk demo {_redacted(settings.resolved_database_url())}")
+    if seeded:
+        print("  Seeded a demo workspace: Northwind Outfitters answering customers on Chatterbox.")
+    else:
+        print("  The demo workspace exists already (seeded earlier): serving it as it is.")
+    print(f"  Open {base} and sign in (API documentation at {base}/docs):")
+    print(f"    admin: {script.ADMIN.email}  password: {script.PASSWORD}")
+    print(f"    agent: {agent.email}  password: {script.PASSWORD}  ({', '.join(agent.teams)})")
+    others = ", ".join(f"{a.email} ({' + '.join(a.teams)})" for a in script.AGENTS[1:])
+    print(f"    other agents, same password: {others}")
+    print(
+        f"  A simulated bridge publishes a message every {settings.demo_publish_every_s:g} s, "
+        "and marks agents' replies SENT, then READ."
+    )
+    print(f"  Its webhook (loopback: webhook_allow_private is on for the demo): {webhook_url}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="frontdesk", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -240,7 +303,21 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--data-dir")
     serve.add_argument("--database-url")
     serve.add_argument("--no-worker", action="store_true", help="run no in-process job worker")
+    serve.add_argument("--demo", action="store_true", help="the same as `frontdesk demo`")
+    serve.add_argument("--publish-every", type=float, help="with --demo: see `demo`")
     serve.set_defaults(func=cmd_serve)
+
+    demo = sub.add_parser(
+        "demo", help="seed a demo workspace if empty, then serve it with a simulated bridge"
+    )
+    demo.add_argument("--host")
+    demo.add_argument("--port", type=int)
+    demo.add_argument("--data-dir")
+    demo.add_argument("--database-url")
+    demo.add_argument(
+        "--publish-every", type=float, help="seconds between the bridge's messages (default: 8)"
+    )
+    demo.set_defaults(func=cmd_demo, demo=True)
 
     worker = sub.add_parser("worker", help="run jobs (deliveries) only, beside `serve --no-worker`")
     worker.add_argument("--data-dir")
@@ -312,6 +389,18 @@ def build_parser() -> argparse.ArgumentParser:
     deliver.add_argument("--json", action="store_true")
     deliver.set_defaults(func=cmd_bench_deliver)
 
+    corpus = bench.add_parser("corpus", help="fill a fresh database with a large corpus")
+    _corpus_args(corpus, threads=100_000, messages=1_000_000)
+    corpus.set_defaults(func=cmd_bench_corpus)
+
+    inbox = bench.add_parser("inbox", help="inbox and conversation render time, live latency")
+    _corpus_args(inbox, threads=100_000, messages=1_000_000)
+    inbox.add_argument("--requests", type=int, default=200, help="measured requests per page")
+    inbox.add_argument("--warmup", type=int, default=20, help="unmeasured requests per page")
+    inbox.add_argument("--live-seconds", type=float, default=20.0, help="0: no browser run")
+    inbox.add_argument("--rate", type=float, default=200.0, help="messages/s during the live run")
+    inbox.set_defaults(func=cmd_bench_inbox)
+
     return parser
 
 
@@ -328,6 +417,43 @@ def cmd_bench_deliver(args: argparse.Namespace) -> None:
         workers=args.workers,
     )
     _print(args, results, deliver.format_report(results))
+
+
+def _corpus_args(parser: argparse.ArgumentParser, *, threads: int, messages: int) -> None:
+    place = parser.add_mutually_exclusive_group()
+    place.add_argument("--data-dir", help="keep (and reuse) the corpus here")
+    place.add_argument("--database-url", help="PostgreSQL URL (default: SQLite)")
+    parser.add_argument("--threads", type=int, default=threads)
+    parser.add_argument("--messages", type=int, default=messages)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--json", action="store_true")
+
+
+def cmd_bench_corpus(args: argparse.Namespace) -> None:
+    from frontdesk.bench import corpus
+
+    settings = bootstrap.prepare(_settings(args))
+    result = corpus.run_corpus(
+        settings, threads=args.threads, messages=args.messages, seed=args.seed
+    )
+    _print(args, result, corpus.format_summary(result))
+
+
+def cmd_bench_inbox(args: argparse.Namespace) -> None:
+    from frontdesk.bench import inbox
+
+    results = inbox.run_inbox(
+        data_dir=Path(args.data_dir) if args.data_dir else None,
+        database_url=args.database_url,
+        threads=args.threads,
+        messages=args.messages,
+        seed=args.seed,
+        requests=args.requests,
+        warmup=args.warmup,
+        live_seconds=args.live_seconds,
+        live_rate=args.rate,
+    )
+    _print(args, results, inbox.format_report(results))
 
 
 def cmd_bench_ingest(args: argparse.Namespace) -> None:

@@ -78,6 +78,20 @@ class Settings(BaseSettings):
     smtp_url: str = ""
     smtp_from: str = "frontdesk@localhost"
     db_pool_size: int = Field(default=10, description="PostgreSQL connections per process.")
+    session_ttl_s: int = Field(
+        default=14 * 24 * 3600, description="How long a web sign-in lasts, in seconds."
+    )
+    login_max_failures: int = Field(
+        default=5, description="Failed sign-ins per e-mail or client address before a pause."
+    )
+    login_failure_window_s: float = Field(
+        default=900.0, description="The window those failures are counted in, in seconds."
+    )
+    demo_publish_every_s: float = Field(
+        default=8.0,
+        gt=0,
+        description="Seconds between two customer messages of `frontdesk demo`'s simulated bridge.",
+    )
 
     def resolved_database_url(self) -> str:
         """The database URL in force: the setting, or the SQLite file in the data dir."""

@@ -12,6 +12,8 @@ from frontdesk.core.models import Base
 from frontdesk.files import models as files_models
 from frontdesk.messages import events as message_events
 from frontdesk.messages import models as messages_models
+from frontdesk.notifications import events as notification_events
+from frontdesk.notifications import models as notifications_models
 from frontdesk.webhooks import models as webhooks_models
 
 metadata = Base.metadata
@@ -30,5 +32,7 @@ __all__ = [
     "message_events",
     "messages_models",
     "metadata",
+    "notification_events",
+    "notifications_models",
     "webhooks_models",
 ]

@@ -128,6 +128,7 @@ class World:
             "subscriptionId": str(self.subscription_id),
             "jobId": str(self.job_id),
             "teamId": str(self.team_id),
+            "view": "open",
         }
 
     def fill(self, template: str) -> str:
@@ -194,7 +195,7 @@ class Rule:
     `scopes`); `developer` (hapikey + appId); `app` (an app's bearer token with one of
     `scopes`); `scoped` (an app's or a user's bearer token with one of `scopes`); `user`,
     `admin` (a user's personal token); `events` (a user, or an app with `scopes`);
-    `deliveries` (an admin or an app)."""
+    `deliveries` (an admin or an app); `web` (a signed-in browser's session cookie)."""
 
     credential: str
     scopes: tuple[str, ...] = ()
@@ -205,6 +206,8 @@ DEVELOPER = Rule("developer")
 USER = Rule("user")
 ADMIN = Rule("admin")
 DELIVERIES = Rule("deliveries")
+LOGIN = Rule("login")  # the sign-in form: no credential, its own CSRF cookie (tests/web)
+WEB = Rule("web")  # a page or fragment of the web UI: a signed-in browser's session cookie
 CC_READ, CC_WRITE = "conversations.custom_channels.read", "conversations.custom_channels.write"
 APP_READ_OR_WRITE = Rule("app", (CC_READ, CC_WRITE))
 APP_WRITE = Rule("app", (CC_WRITE,))
@@ -304,6 +307,27 @@ OTHER_ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/frontdesk/v1/deliveries/{jobId}/replay"): DELIVERIES,
     ("GET", "/frontdesk/v1/apps/{appId}"): ADMIN,
     ("POST", "/frontdesk/v1/apps/{appId}/secrets/rotate"): ADMIN,
+    ("GET", "/frontdesk/v1/inbox/views"): USER,
+    ("GET", "/frontdesk/v1/inbox/views/{view}/threads"): USER,
+    ("POST", "/frontdesk/v1/threads/{threadId}/read"): USER,
+    ("GET", "/frontdesk/v1/me/notification-settings"): USER,
+    ("PUT", "/frontdesk/v1/me/notification-settings"): USER,
+    ("GET", "/frontdesk/v1/notifications"): USER,
+    ("POST", "/frontdesk/v1/notifications/read"): USER,
+    ("GET", "/inbox/fragments/threads/{threadId}"): WEB,
+    ("GET", "/inbox/fragments/threads/{threadId}/messages"): WEB,
+    ("GET", "/inbox/fragments/messages/{messageId}"): WEB,
+    ("GET", "/"): PUBLIC,
+    ("GET", "/login"): PUBLIC,
+    ("POST", "/login"): LOGIN,
+    ("POST", "/logout"): WEB,
+    ("GET", "/inbox"): WEB,
+    ("GET", "/inbox/threads/{threadId}"): WEB,
+    ("GET", "/inbox/fragments/list"): WEB,
+    ("GET", "/inbox/fragments/rows"): WEB,
+    ("GET", "/inbox/fragments/views"): WEB,
+    ("GET", "/settings/notifications"): WEB,
+    ("POST", "/settings/notifications"): WEB,
 }
 
 

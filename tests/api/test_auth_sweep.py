@@ -20,6 +20,7 @@ from fastapi import FastAPI
 
 from frontdesk.apps import service as app_service
 from frontdesk.core.db import Database
+from tests import factories
 from tests.api.sweep_helpers import (
     BEARER_KINDS,
     RULES,
@@ -99,7 +100,32 @@ async def test_public_routes_answer_without_credentials(client: httpx.AsyncClien
     for (method, path), rule in RULES.items():
         if rule.credential == "public":
             response = await client.request(method, path)
-            assert response.status_code == 200, f"{method} {path}: {response.status_code}"
+            # 200, or a redirect (`/` sends to the inbox, which sends a stranger to sign in).
+            assert response.status_code in (200, 303), f"{method} {path}: {response.status_code}"
+
+
+@pytest.mark.asyncio
+async def test_web_routes_take_only_a_session(db: Database, client: httpx.AsyncClient) -> None:
+    """Pages and fragments send a stranger to sign in (fragments: 401), even one holding a
+    valid personal token: a page is never driven by a bearer token."""
+    sweep = await _sweep(db, client)
+    user_id = await factories.create_user(db, role="admin")
+    token = bearer(await factories.create_personal_token(db, user_id=user_id))
+    before = await count_rows(db)
+    for method, path, _rule in protected("web"):
+        for label, headers in (("no credential", {}), ("bearer token", token)):
+            page = await sweep.call(method, path, headers=headers)
+            where = page.headers.get("location", "")
+            if page.status_code != 303 or not where.startswith("/login"):
+                sweep.failures.append(f"{method} {path} page, {label}: {page.status_code} {where}")
+            fragment = await sweep.call(
+                method, path, headers={**headers, "X-Frontdesk-Fragment": "1"}
+            )
+            sweep.check(
+                f"{method} {path} fragment, {label}", fragment, 401, category=UNAUTHENTICATED
+            )
+    assert not sweep.failures, sweep.report()
+    assert await count_rows(db) == before
 
 
 # --- refusals ------------------------------------------------------------------------------

@@ -56,3 +56,19 @@ class InboxTeam(Base):
     team_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+
+
+class WebSession(IdMixin, Base):
+    """A signed-in browser. The cookie holds a random token; we keep only its digest."""
+
+    __tablename__ = "web_sessions"
+
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    # Sent back by the page in a header or form field on every change (synchronizer token).
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[int] = mapped_column(BigInteger)
+    user_agent: Mapped[str] = mapped_column(String(300), default="")

@@ -1,7 +1,9 @@
 """Shared request plumbing for every router: the database, credentials and scopes.
 
 Credentials (DESIGN 8): `hapikey` + `appId` in the query for channel-level calls; a bearer
-token (an app's installation token or a user's personal token) everywhere else.
+token (an app's installation token or a user's personal token) everywhere else; or, for a
+person in the web UI, the session cookie, with the session's CSRF token in the `X-CSRF-Token`
+header on every request that changes something.
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 
 from frontdesk.accounts import service as account_service
+from frontdesk.accounts import sessions
 from frontdesk.apps import service as app_service
 from frontdesk.config import Settings
 from frontdesk.core.db import Database
 from frontdesk.core.errors import Forbidden, MissingScopes, Unauthenticated
-from frontdesk.core.security import token_digest
+from frontdesk.core.security import constant_time_equal, token_digest
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,7 @@ class Principal:
     role: str | None = None
     scopes: frozenset[str] = frozenset()
     inbox_ids: frozenset[int] | None = None
+    csrf_token: str | None = None  # set for a web session: what its changes must present
 
     @property
     def actor_id(self) -> str:
@@ -103,11 +109,62 @@ async def _load_principal(db: Database, token: str) -> Principal:
     )
 
 
+async def authenticate_session(db: Database, token: str) -> Principal:
+    """The principal of a session cookie; 401 when unknown, expired or the user is inactive."""
+    key = (db.url, "session", token_digest(token))
+    cached: Principal | None = app_service.credential_cache.get(key)
+    if cached is not None:
+        return cached
+    async with db.read() as uow:
+        owner = await sessions.resolve_session(uow, token=token)
+        if owner is None:
+            raise Unauthenticated("Your session has ended: sign in again")
+        user = await account_service.get_user(uow, user_id=owner.user_id)
+        inbox_ids = (
+            None
+            if user.role == "admin"
+            else await account_service.visible_inbox_ids(uow, user_id=user.id)
+        )
+    principal = Principal(
+        kind="user",
+        user_id=user.id,
+        role=user.role,
+        scopes=frozenset(app_service.PERSONAL_SCOPES),
+        inbox_ids=inbox_ids,
+        csrf_token=owner.csrf_token,
+    )
+    app_service.credential_cache.put(key, principal)
+    return principal
+
+
+def check_csrf(principal: Principal, presented: str | None) -> None:
+    """A session's change must carry its CSRF token (a cookie alone proves nothing: the
+    browser attaches it to requests other sites make)."""
+    if principal.csrf_token is None:
+        return
+    if not presented or not constant_time_equal(presented, principal.csrf_token):
+        raise Forbidden("The CSRF token is missing or wrong: reload the page", "CSRF_FAILED")
+
+
+async def authenticate(request: Request, db: Database) -> Principal:
+    """The caller: a bearer token if one is presented, else the web session cookie."""
+    token = bearer_token(request)
+    if token is not None:
+        return await authenticate_bearer(db, token)
+    session_token = request.cookies.get(sessions.SESSION_COOKIE)
+    if not session_token:
+        raise Unauthenticated()
+    principal = await authenticate_session(db, session_token)
+    if request.method not in SAFE_METHODS:
+        check_csrf(principal, request.headers.get(sessions.CSRF_HEADER))
+    return principal
+
+
 def require_scopes(*any_of: str) -> Callable[[Request, Database], Awaitable[Principal]]:
     """A dependency: a bearer principal holding at least one of `any_of`."""
 
     async def dependency(request: Request, db: DbDep) -> Principal:
-        principal = await authenticate_bearer(db, bearer_token(request))
+        principal = await authenticate(request, db)
         if any_of and not principal.scopes.intersection(any_of):
             raise MissingScopes(any_of)
         return principal
@@ -150,8 +207,8 @@ DeveloperDep = Annotated[Principal, Depends(require_developer)]
 
 
 async def require_user(request: Request, db: DbDep) -> Principal:
-    """A person (personal token; the web session joins later): the /frontdesk/v1 surface."""
-    principal = await authenticate_bearer(db, bearer_token(request))
+    """A person (personal token or web session): the /frontdesk/v1 surface."""
+    principal = await authenticate(request, db)
     if principal.kind != "user":
         raise Forbidden("This endpoint needs a user's credential, not an app's")
     return principal

@@ -7,11 +7,13 @@ from fastapi import APIRouter, FastAPI
 from frontdesk.accounts import routes as account_routes
 from frontdesk.api import health, metrics
 from frontdesk.channels import routes as channel_routes
+from frontdesk.conversations import inbox_routes
 from frontdesk.conversations import routes as conversation_routes
 from frontdesk.delivery import routes as delivery_routes
 from frontdesk.files import routes as file_routes
 from frontdesk.messages import routes as message_routes
 from frontdesk.messages import thread_routes as message_thread_routes
+from frontdesk.notifications import routes as notification_routes
 from frontdesk.realtime import routes as realtime_routes
 from frontdesk.webhooks import routes as webhook_routes
 
@@ -54,6 +56,8 @@ def mount_routers(app: FastAPI) -> None:
     app.include_router(file_routes.router, tags=["files"])
     app.include_router(realtime_routes.router, tags=["events"])
     app.include_router(account_routes.router, tags=["users, teams, inboxes"])
+    app.include_router(inbox_routes.router, tags=["inbox views"])
     app.include_router(webhook_routes.router, tags=["webhooks"])
     app.include_router(delivery_routes.router, tags=["deliveries"])
+    app.include_router(notification_routes.router, tags=["notifications"])
     app.include_router(metrics.router, tags=["metrics"])

@@ -15,8 +15,7 @@ from frontdesk.api.deps import (
     DbDep,
     Principal,
     SettingsDep,
-    authenticate_bearer,
-    bearer_token,
+    authenticate,
 )
 from frontdesk.api.responses import JsonResponse
 from frontdesk.core.errors import Forbidden
@@ -40,7 +39,7 @@ AppId = Annotated[int, Path(alias="appId", ge=1, le=INT64_MAX)]
 
 async def require_delivery_viewer(request: Request, db: DbDep) -> Principal:
     """An admin, or an app (which sees only its own deliveries)."""
-    principal = await authenticate_bearer(db, bearer_token(request))
+    principal = await authenticate(request, db)
     if principal.kind == "user" and not principal.is_admin:
         raise Forbidden("Only admins and apps may see deliveries")
     return principal

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 19:26:03.416567
+Create Date: 2026-11-28 22:30:25.450547
 """
 
 from collections.abc import Sequence
@@ -299,6 +299,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_inbox_teams_team_id"), ["team_id"], unique=False)
 
     op.create_table(
+        "notification_settings",
+        sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("new_message_assigned", sa.Boolean(), nullable=False),
+        sa.Column("new_unassigned_conversation", sa.Boolean(), nullable=False),
+        sa.Column("browser", sa.Boolean(), nullable=False),
+        sa.Column("updated_at", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_notification_settings_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_notification_settings")),
+    )
+    op.create_table(
         "team_members",
         sa.Column("team_id", sa.BigInteger(), nullable=False),
         sa.Column("user_id", sa.BigInteger(), nullable=False),
@@ -318,6 +334,32 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("team_members", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_team_members_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "web_sessions",
+        sa.Column("digest", sa.String(length=64), nullable=False),
+        sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("csrf_token", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.BigInteger(), nullable=False),
+        sa.Column("expires_at", sa.BigInteger(), nullable=False),
+        sa.Column("user_agent", sa.String(length=300), nullable=False),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_web_sessions_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_web_sessions")),
+        sa.UniqueConstraint("digest", name=op.f("uq_web_sessions_digest")),
+    )
+    with op.batch_alter_table("web_sessions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_web_sessions_user_id"), ["user_id"], unique=False)
 
     op.create_table(
         "webhook_settings",
@@ -498,6 +540,8 @@ def upgrade() -> None:
         sa.Column("spam", sa.Boolean(), nullable=False),
         sa.Column("archived", sa.Boolean(), nullable=False),
         sa.Column("archived_at", sa.BigInteger(), nullable=True),
+        sa.Column("last_message_id", sa.BigInteger(), nullable=True),
+        sa.Column("last_message_preview", sa.String(length=300), nullable=True),
         sa.Column(
             "id",
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
@@ -526,16 +570,55 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_threads")),
     )
     with op.batch_alter_table("threads", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_threads_assignee_id"), ["assignee_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_threads_channel_account_id"), ["channel_account_id"], unique=False
         )
-        batch_op.create_index(batch_op.f("ix_threads_channel_id"), ["channel_id"], unique=False)
         batch_op.create_index(
             "ix_threads_contact_status", ["contact_id", "status", "id"], unique=False
         )
         batch_op.create_index("ix_threads_inbox_id_id", ["inbox_id", "id"], unique=False)
         batch_op.create_index("ix_threads_latest", ["latest_message_at", "id"], unique=False)
+        batch_op.create_index(
+            "ix_threads_view_assignee",
+            ["assignee_id", "status", "archived", "latest_message_at", "id", "inbox_id"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_threads_view_channel",
+            ["channel_id", "status", "archived", "latest_message_at", "id", "inbox_id"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_threads_view_counts",
+            ["archived", "status", "inbox_id", "channel_id", "assignee_id"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_threads_view_inbox",
+            [
+                "inbox_id",
+                "status",
+                "archived",
+                "latest_message_at",
+                "id",
+                "assignee_id",
+                "channel_id",
+            ],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_threads_view_status",
+            [
+                "status",
+                "archived",
+                "latest_message_at",
+                "id",
+                "inbox_id",
+                "assignee_id",
+                "channel_id",
+            ],
+            unique=False,
+        )
 
     op.create_table(
         "messages",
@@ -658,11 +741,69 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("message_id", "file_id", name=op.f("pk_message_files")),
     )
+    op.create_table(
+        "notifications",
+        sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("thread_id", sa.BigInteger(), nullable=False),
+        sa.Column("message_id", sa.BigInteger(), nullable=True),
+        sa.Column("inbox_id", sa.BigInteger(), nullable=False),
+        sa.Column("title", sa.String(length=300), nullable=False),
+        sa.Column("body", sa.String(length=300), nullable=False),
+        sa.Column("created_at", sa.BigInteger(), nullable=False),
+        sa.Column("read_at", sa.BigInteger(), nullable=True),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(
+            ["inbox_id"],
+            ["inboxes.id"],
+            name=op.f("fk_notifications_inbox_id_inboxes"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["message_id"],
+            ["messages.id"],
+            name=op.f("fk_notifications_message_id_messages"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["thread_id"],
+            ["threads.id"],
+            name=op.f("fk_notifications_thread_id_threads"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_notifications_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications")),
+    )
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_notifications_thread_user", ["thread_id", "user_id"], unique=False
+        )
+        batch_op.create_index("ix_notifications_user_id_id", ["user_id", "id"], unique=False)
+        batch_op.create_index(
+            "ix_notifications_user_unread", ["user_id", "read_at", "id"], unique=False
+        )
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.drop_index("ix_notifications_user_unread")
+        batch_op.drop_index("ix_notifications_user_id_id")
+        batch_op.drop_index("ix_notifications_thread_user")
+
+    op.drop_table("notifications")
     op.drop_table("message_files")
     op.drop_table("thread_read_states")
     with op.batch_alter_table("thread_keys", schema=None) as batch_op:
@@ -675,12 +816,15 @@ def downgrade() -> None:
 
     op.drop_table("messages")
     with op.batch_alter_table("threads", schema=None) as batch_op:
+        batch_op.drop_index("ix_threads_view_status")
+        batch_op.drop_index("ix_threads_view_inbox")
+        batch_op.drop_index("ix_threads_view_counts")
+        batch_op.drop_index("ix_threads_view_channel")
+        batch_op.drop_index("ix_threads_view_assignee")
         batch_op.drop_index("ix_threads_latest")
         batch_op.drop_index("ix_threads_inbox_id_id")
         batch_op.drop_index("ix_threads_contact_status")
-        batch_op.drop_index(batch_op.f("ix_threads_channel_id"))
         batch_op.drop_index(batch_op.f("ix_threads_channel_account_id"))
-        batch_op.drop_index(batch_op.f("ix_threads_assignee_id"))
 
     op.drop_table("threads")
     with op.batch_alter_table("staging_tokens", schema=None) as batch_op:
@@ -702,10 +846,15 @@ def downgrade() -> None:
 
     op.drop_table("webhook_subscriptions")
     op.drop_table("webhook_settings")
+    with op.batch_alter_table("web_sessions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_web_sessions_user_id"))
+
+    op.drop_table("web_sessions")
     with op.batch_alter_table("team_members", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_team_members_user_id"))
 
     op.drop_table("team_members")
+    op.drop_table("notification_settings")
     with op.batch_alter_table("inbox_teams", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_inbox_teams_team_id"))
 

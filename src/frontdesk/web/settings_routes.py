@@ -1,0 +1,72 @@
+"""Each user's own settings pages: notifications (issue 4)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from frontdesk.accounts import service as account_service
+from frontdesk.api.deps import DbDep
+from frontdesk.notifications import service as notification_service
+from frontdesk.web.auth import WebUserDep, check_form_csrf
+from frontdesk.web.routes import event_cursor
+from frontdesk.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+SWITCHES = (
+    ("enabled", "Notifications", "Turn every notification on or off."),
+    (
+        "new_message_assigned",
+        "New message in a conversation assigned to me",
+        "When a customer writes in one of your conversations.",
+    ),
+    (
+        "new_unassigned_conversation",
+        "New unassigned conversation in my inboxes",
+        "When a conversation arrives that nobody owns yet.",
+    ),
+    ("browser", "Browser notifications", "Also show them as notifications of your browser."),
+)
+
+
+async def _page(request: Request, principal: object, db: DbDep, *, saved: bool) -> Response:
+    user_id = getattr(principal, "user_id", None)
+    assert isinstance(user_id, int)
+    cursor = await event_cursor(db)
+    async with db.read() as uow:
+        me = await account_service.get_user(uow, user_id=user_id)
+        preferences = await notification_service.get_settings(uow, user_id=user_id)
+    return render(
+        request,
+        "settings_notifications.html",
+        {
+            "me": me,
+            "principal": principal,
+            "switches": SWITCHES,
+            "values": asdict(preferences),
+            "saved": saved,
+            "event_cursor": cursor,
+        },
+    )
+
+
+@router.get("/settings/notifications")
+async def notification_settings(request: Request, principal: WebUserDep, db: DbDep) -> Response:
+    return await _page(request, principal, db, saved=False)
+
+
+@router.post("/settings/notifications")
+async def save_notification_settings(
+    request: Request, principal: WebUserDep, db: DbDep
+) -> Response:
+    await check_form_csrf(request, principal)
+    form = await request.form()
+    # An unticked checkbox sends nothing: every switch not in the form is off.
+    changes = {name: form.get(name) == "on" for name, _label, _help in SWITCHES}
+    assert principal.user_id is not None
+    async with db.transaction() as uow:
+        await notification_service.update_settings(uow, user_id=principal.user_id, changes=changes)
+    return await _page(request, principal, db, saved=True)

@@ -1,0 +1,32 @@
+"""Mount the web UI on the app: pages, fragments, static files, the sign-in redirect."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from frontdesk.accounts.throttle import LoginThrottle
+from frontdesk.config import Settings
+from frontdesk.web import login, routes, settings_routes, thread_routes
+from frontdesk.web.auth import FRAGMENT_HEADER, LoginRequired, login_url
+from frontdesk.web.templating import STATIC_DIR
+
+
+async def _login_required(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, LoginRequired)
+    if request.headers.get(FRAGMENT_HEADER):
+        return JSONResponse(exc.to_json(), status_code=401, headers=dict(exc.headers))
+    return RedirectResponse(login_url(exc.next_path), status_code=303)
+
+
+def install_web(app: FastAPI, settings: Settings) -> None:
+    app.state.login_throttle = LoginThrottle(
+        limit=settings.login_max_failures, window_s=settings.login_failure_window_s
+    )
+    app.add_exception_handler(LoginRequired, _login_required)
+    app.include_router(login.router)
+    app.include_router(routes.router)
+    app.include_router(thread_routes.router)
+    app.include_router(settings_routes.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

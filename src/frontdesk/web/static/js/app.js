@@ -1,0 +1,15 @@
+// Entry point of the signed-in pages: connect the live stream, then wire each pane.
+import { connect, formatTimes } from "./live.js";
+import { initList } from "./list.js";
+import { initKeys } from "./keys.js";
+import { initNotifications } from "./notify.js";
+import { initThreadPane } from "./thread.js";
+
+formatTimes();
+if (document.getElementById("thread-list")) {
+  initList();
+  initThreadPane();
+  initKeys();
+}
+initNotifications();
+connect();
