@@ -11,7 +11,7 @@ from frontdesk.accounts.passwords import hash_password
 from frontdesk.apps import service as app_service
 from frontdesk.config import Settings
 from frontdesk.core.db import Database
-from frontdesk.migrations import migrate
+from frontdesk.migrations import migrate, refresh_statistics
 
 FIRST_ADMIN_EMAIL = "admin@example.com"
 
@@ -23,6 +23,7 @@ def prepare(settings: Settings) -> Settings:
     if not settings.secret_key:
         settings = settings.model_copy(update={"secret_key": _stored_secret_key(settings)})
     migrate(settings.resolved_database_url())
+    refresh_statistics(settings.resolved_database_url())
     return settings
 
 

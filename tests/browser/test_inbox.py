@@ -198,3 +198,24 @@ async def test_notifications_for_new_conversations_follow_each_users_settings(
 
     await expect(pages[1].locator("#notif-count")).to_be_hidden()
     assert await pages[1].evaluate("window.__notifications") == []
+
+
+async def test_a_long_live_list_trims_itself_behind_load_more(
+    signed_in: SignedIn, live_server: LiveServer, world: ThreadWorld, api: httpx.AsyncClient
+) -> None:
+    first, second = another_contact(world, "Ann First"), another_contact(world, "Bob Second")
+    await publish(api, first, "one")
+    await publish(api, second, "two")
+    agent = await signed_in(teams=[world.team])
+    page = await open_inbox(agent, live_server.url)
+    rows = page.locator("#thread-list li[data-thread-id]")
+    await expect(rows).to_have_count(2)
+    await page.evaluate("document.getElementById('thread-list').dataset.maxRows = '2'")
+
+    await publish(api, world, "three")  # a third conversation arrives live
+    await expect(rows.first).to_have_attribute("data-thread-id", str(world.thread_id))
+    await expect(rows).to_have_count(2)
+    await page.get_by_role("button", name="Load more").click()
+    await expect(row(page, first.thread_id)).to_contain_text("one")  # the oldest, paged back in
+    await expect(rows).to_have_count(3)
+    await still_same_document(page)

@@ -308,7 +308,13 @@ async def list_view(
     if len(rows) <= limit:
         return InboxPage(rows, None)
     last = rows[limit - 1]
-    return InboxPage(rows[:limit], encode_cursor({"k": [last.latest_message_at, last.thread_id]}))
+    return InboxPage(rows[:limit], row_cursor(last))
+
+
+def row_cursor(row: InboxRow) -> str:
+    """The cursor of the page that starts after `row` (the list trims itself to a length and
+    hands this to its "Load more")."""
+    return encode_cursor({"k": [row.latest_message_at, row.thread_id]})
 
 
 async def list_row(

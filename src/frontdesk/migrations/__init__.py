@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from alembic import command
@@ -22,3 +23,21 @@ def alembic_config(url: str) -> Config:
 def migrate(url: str) -> None:
     """Bring the database at `url` to the newest schema (idempotent)."""
     command.upgrade(alembic_config(url), "head")
+
+
+def refresh_statistics(url: str) -> None:
+    """Give SQLite's planner table statistics (PostgreSQL's autovacuum keeps its own).
+
+    Without them SQLite guesses, and with several indexes on `threads` it guessed wrong: the
+    contact's previous conversations took 180 ms on 100k threads instead of 1 ms (bench
+    inbox). `analysis_limit` makes ANALYZE sample rows: 13 ms on a 400 MB database. (`PRAGMA
+    optimize` would be lighter but, before SQLite 3.46, never analyses a table that has no
+    statistics yet.) Run at every start.
+    """
+    if not url.startswith("sqlite"):
+        return
+    path = url.split(":///", 1)[1]
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA analysis_limit=1000")
+        connection.execute("ANALYZE")
+    connection.close()

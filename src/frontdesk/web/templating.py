@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from frontdesk import __version__
+from frontdesk.conversations.inbox_views import row_cursor
 from frontdesk.core.models import ms_to_iso
 
 HERE = Path(__file__).parent
@@ -50,6 +51,7 @@ environment = Environment(
 environment.filters["iso"] = ms_to_iso
 environment.filters["human_size"] = _human_size
 environment.filters["initials"] = _initials
+environment.filters["after_cursor"] = row_cursor
 environment.globals["version"] = __version__
 
 

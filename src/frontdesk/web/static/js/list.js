@@ -8,8 +8,12 @@ const ROW_EVENTS = [
   "conversation.created", "conversation.updated", "conversation.assigned",
   "conversation.deleted", "message.created", "message.status_changed",
 ];
-const BATCH_MS = 30;  // events of a burst share one request
+const BATCH_MS = 10;  // events of a burst share one request
 const COUNTS_MS = 300;
+// Live rows keep arriving on a busy inbox; past this many (while the list is scrolled to the
+// top) the oldest go back behind "Load more", so the page stays light however long it is open.
+const MAX_ROWS = 100;
+const maxRows = () => Number(list.dataset.maxRows) || MAX_ROWS;
 
 let list;
 let pendingIds = new Set();
@@ -75,6 +79,7 @@ async function refreshRows() {
   pendingIds = new Set();
   if (!ids.length) return;
   const content = await fragment(`/inbox/fragments/rows?${query({ ids: ids.join(",") })}`);
+  formatTimes(content);  // before insertion: only the fresh rows, not the whole list again
   const fresh = new Map();
   for (const row of content.querySelectorAll("li[data-thread-id]")) fresh.set(row.dataset.threadId, row);
   for (const id of ids) {
@@ -82,10 +87,24 @@ async function refreshRows() {
     if (row) place(row);
     else rowOf(id)?.remove();  // it left this view (closed, reassigned, no longer visible)
   }
-  formatTimes(list);
+  trim();
   const open = currentThreadId();
   if (open) markCurrent(open);
   document.dispatchEvent(new CustomEvent("fd:list-updated", { detail: { ids } }));
+}
+
+function trim() {
+  const all = rows();
+  if (all.length <= maxRows() || list.closest(".list-pane").scrollTop > 200) return;
+  for (const extra of all.slice(maxRows())) extra.remove();
+  let more = list.querySelector(".load-more");
+  if (!more) {
+    more = document.createElement("li");
+    more.className = "load-more";
+    more.append(Object.assign(document.createElement("button"), { type: "button", textContent: "Load more" }));
+    list.append(more);
+  }
+  more.querySelector("button").dataset.after = all[maxRows() - 1].dataset.after;
 }
 
 function queueRow(threadId) {
