@@ -18,20 +18,12 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
+from frontdesk.bench.live import CHROMIUM_ARGS  # one list of launch flags for this machine
 from frontdesk.core.db import Database
 from tests.server import LiveServer
 from tests.web.conftest import PASSWORD, create_password_user
 
 CHROMIUM = Path(os.environ.get("FRONTDESK_TEST_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SHOTS = Path(os.environ.get("FRONTDESK_TEST_SHOTS") or Path(tempfile.gettempdir()) / "shots")
 VIEWPORT = {"width": 1440, "height": 900}
 
