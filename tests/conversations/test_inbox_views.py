@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from frontdesk.accounts.models import User
 from frontdesk.channels.models import ChannelAccount
 from frontdesk.contacts.models import Contact
-from frontdesk.conversations import inbox_views
+from frontdesk.conversations import inbox_queries, inbox_views
 from frontdesk.conversations.inbox_views import InboxRow
 from frontdesk.conversations.models import Thread
 from frontdesk.conversations.previews import message_preview
@@ -632,3 +632,21 @@ async def test_archived_threads_leave_every_view(
     assert row is None
     counts = await _counts(db, world, user_id=world.admin_id)
     assert (counts.open, counts.closed) == (4, 1)
+
+
+@pytest.mark.asyncio
+async def test_the_closed_count_stops_past_its_cap(
+    db: Database, client: httpx.AsyncClient, world: InboxWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Closed threads pile up forever; the count stops one past the cap ("2+" here).
+    monkeypatch.setattr(inbox_queries, "CLOSED_COUNT_CAP", 2)
+    inbox_queries.counts_statement.cache_clear()
+    try:
+        for at in range(4):
+            thread_id = await new_thread(client, world, account=world.chat_a, at=at)
+            await set_status(db, world, thread_id=thread_id, status="CLOSED")
+        counts = await _counts(db, world, user_id=world.admin_id)
+        assert counts.closed == 3
+        assert len(await _ids(db, world, "closed", user_id=world.admin_id)) == 4
+    finally:
+        inbox_queries.counts_statement.cache_clear()

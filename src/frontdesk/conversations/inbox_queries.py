@@ -57,6 +57,9 @@ def view_conditions(shape: str) -> list[ColumnElement[bool]]:
     return conditions
 
 
+CLOSED_COUNT_CAP = 999
+
+
 @functools.cache
 def counts_statement(scope: str) -> Any:
     where = [Thread.archived == false(), *in_scope(scope, Thread.inbox_id)]
@@ -68,9 +71,17 @@ def counts_statement(scope: str) -> Any:
         .where(*where, Thread.status == "OPEN")
         .group_by(Thread.inbox_id, Thread.channel_id, Thread.assignee_id)
     )
+    # Closed threads pile up forever (91% of the bench corpus): counting them all cost more
+    # than the rest of the page, so the count stops one past CLOSED_COUNT_CAP ("999+").
+    closed_rows = (
+        select(literal(1).label("one"))
+        .where(*where, Thread.status == "CLOSED")
+        .limit(CLOSED_COUNT_CAP + 1)
+        .subquery()
+    )
     closed = select(
         null().label("channel_id"), literal(-1).label("assignee_id"), func.count().label("n")
-    ).where(*where, Thread.status == "CLOSED")
+    ).select_from(closed_rows)
     return union_all(open_groups, closed)
 
 

@@ -64,7 +64,7 @@ class ViewCounts:
     mine: int
     unassigned: int
     open: int
-    closed: int
+    closed: int  # counted up to CLOSED_COUNT_CAP + 1: that value means "more than the cap"
     channels: tuple[ChannelView, ...]
 
     def count(self, view: str) -> int:

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from frontdesk.accounts import service as account_service
 from frontdesk.api.deps import DbDep, Principal, SettingsDep
 from frontdesk.conversations import inbox_views
+from frontdesk.conversations.inbox_queries import CLOSED_COUNT_CAP
 from frontdesk.core.db import Database
 from frontdesk.realtime.queries import last_event_id
 from frontdesk.web import thread_views
@@ -101,6 +102,8 @@ def view_links(counts: inbox_views.ViewCounts, *, inbox_id: int | None) -> list[
         )
     for link in links:
         link["href"] = _href(link["key"], inbox_id)
+        capped = link["key"] == inbox_views.CLOSED and link["count"] > CLOSED_COUNT_CAP
+        link["count_label"] = f"{CLOSED_COUNT_CAP}+" if capped else str(link["count"])
     return links
 
 
