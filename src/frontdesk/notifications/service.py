@@ -99,12 +99,13 @@ async def create_notifications(
         "body": body,
         "created_at": created,
     }
-    ids = []
-    for user_id in user_ids:
-        notification_id: int = await uow.scalar(
-            _INSERT, {**values, "user_id": user_id, "read_at": None}
-        )
-        ids.append(notification_id)
+    if not user_ids:
+        return []
+    # One statement for every recipient (a new conversation may notify a whole team).
+    rows = [{**values, "user_id": user_id, "read_at": None} for user_id in user_ids]
+    result = await uow.execute(_INSERT, rows)
+    ids = [int(row[0]) for row in result.all()]
+    for user_id, notification_id in zip(user_ids, ids, strict=True):
         uow.emit(
             NotificationCreated(
                 notification_id=notification_id,
@@ -121,7 +122,7 @@ async def create_notifications(
     return ids
 
 
-_INSERT = insert(Notification).returning(Notification.id)
+_INSERT = insert(Notification).returning(Notification.id, sort_by_parameter_order=True)
 
 
 @dataclass(frozen=True)
