@@ -199,6 +199,18 @@ async def test_notifications_for_new_conversations_follow_each_users_settings(
     await expect(pages[1].locator("#notif-count")).to_be_hidden()
     assert await pages[1].evaluate("window.__notifications") == []
 
+    # The bell lists it; choosing it opens the conversation and reads the notification.
+    await pages[0].locator("#notif-bell").click()
+    item = pages[0].locator(f'#notif-list li[data-thread-id="{world.thread_id}"]')
+    await expect(item).to_contain_text(f"{world.contact_name} · Chatterbox")
+    await expect(item).to_have_class("unread")
+    await item.locator("a").click()
+    await expect(pages[0].locator(".conversation")).to_have_attribute(
+        "data-thread-id", str(world.thread_id)
+    )
+    await expect(pages[0].locator("#notif-count")).to_be_hidden()
+    await still_same_document(pages[0])
+
 
 async def test_a_long_live_list_trims_itself_behind_load_more(
     signed_in: SignedIn, live_server: LiveServer, world: ThreadWorld, api: httpx.AsyncClient

@@ -1,6 +1,7 @@
 // Notifications: the in-app counter on the bell, and a browser notification (when the user
 // allowed them and kept them on in their settings) for each `notification.created` event.
 import { api } from "./api.js";
+import { formatTimes } from "./live.js";
 import { openThread } from "./thread.js";
 
 let settings = null;
@@ -23,6 +24,52 @@ async function refreshCount() {
   } catch { /* the counter is a convenience; the list stays correct without it */ }
 }
 
+function goTo(threadId) {
+  if (document.getElementById("thread-list")) openThread(threadId);
+  else window.location.assign(`/inbox/threads/${threadId}`);
+}
+
+// The bell's list: built with textContent only (titles and previews are customers' words).
+async function showList() {
+  const list = document.getElementById("notif-list");
+  if (!list) return;
+  let data;
+  try {
+    data = await api("/frontdesk/v1/notifications?limit=20");
+  } catch {
+    list.replaceChildren(Object.assign(document.createElement("li"), { className: "notif-empty", textContent: "Could not load notifications." }));
+    return;
+  }
+  unread = data.unreadCount ?? 0;
+  showCount();
+  if (!data.results.length) {
+    list.replaceChildren(Object.assign(document.createElement("li"), { className: "notif-empty", textContent: "Nothing yet." }));
+    return;
+  }
+  list.replaceChildren(...data.results.map((item) => {
+    const li = document.createElement("li");
+    li.className = item.readAt ? "" : "unread";
+    li.dataset.threadId = item.threadId;
+    const link = Object.assign(document.createElement("a"), { href: `/inbox/threads/${item.threadId}` });
+    const time = document.createElement("time");
+    time.setAttribute("datetime", item.createdAt);
+    link.append(
+      Object.assign(document.createElement("strong"), { textContent: item.title }),
+      Object.assign(document.createElement("span"), { className: "notif-body", textContent: item.body }),
+      time,
+    );
+    link.addEventListener("click", (event) => {
+      if (event.metaKey || event.ctrlKey) return;
+      event.preventDefault();
+      document.getElementById("notif-menu").open = false;
+      goTo(item.threadId);
+    });
+    li.append(link);
+    return li;
+  }));
+  formatTimes(list);
+}
+
 function browserNotify(detail) {
   if (!settings?.enabled || !settings?.browser) return;
   if (!("Notification" in window) || Notification.permission !== "granted") return;
@@ -34,8 +81,7 @@ function browserNotify(detail) {
   });
   note.addEventListener("click", () => {
     window.focus();
-    if (document.getElementById("thread-list")) openThread(detail.threadId);
-    else window.location.assign(`/inbox/threads/${detail.threadId}`);
+    goTo(detail.threadId);
   });
 }
 
@@ -49,6 +95,13 @@ export async function initNotifications() {
   document.addEventListener("fd:thread-opened", () => setTimeout(refreshCount, 0));
   document.addEventListener("fd:resync", refreshCount);
   document.addEventListener("fd:notification.read", refreshCount);  // read in another tab
+  document.getElementById("notif-menu")?.addEventListener("toggle", (event) => {
+    if (event.target.open) showList();
+  });
+  document.getElementById("notif-read-all")?.addEventListener("click", async () => {
+    await api("/frontdesk/v1/notifications/read", { method: "POST", json: { all: true } });
+    await showList();
+  });
   const state = document.getElementById("permission-state");
   state?.replaceChildren("Notification" in window ? Notification.permission : "not supported");
   document.getElementById("browser-permission")?.addEventListener("click", async () => {
