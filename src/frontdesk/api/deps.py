@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 
 from frontdesk.accounts import service as account_service
 from frontdesk.accounts import sessions
@@ -20,9 +20,13 @@ from frontdesk.apps import service as app_service
 from frontdesk.config import Settings
 from frontdesk.core.db import Database
 from frontdesk.core.errors import Forbidden, MissingScopes, Unauthenticated
+from frontdesk.core.models import INT64_MAX
 from frontdesk.core.security import constant_time_equal, token_digest
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+# The `{threadId}` of every route that names a thread (ids past int64 answer 4xx, not 500).
+ThreadId = Annotated[int, Path(alias="threadId", ge=1, le=INT64_MAX)]
 
 
 @dataclass(frozen=True)

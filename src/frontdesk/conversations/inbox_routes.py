@@ -8,20 +8,18 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from frontdesk.api.deps import DbDep, UserDep
+from frontdesk.api.deps import DbDep, ThreadId, UserDep
 from frontdesk.api.responses import JsonResponse
 from frontdesk.conversations import inbox_views
 from frontdesk.conversations.inbox_views import InboxPage, InboxRow, ReadState, ViewCounts
-from frontdesk.core.models import ms_to_iso
+from frontdesk.core.models import INT64_MAX, ms_to_iso
 
 router = APIRouter(prefix="/frontdesk/v1")
 
-INT64_MAX = 2**63 - 1
 InboxIdQuery = Annotated[
     int | None,
     Query(alias="inboxId", ge=1, le=INT64_MAX, description="Only this inbox (default: all)."),
 ]
-ThreadId = Annotated[int, Path(alias="threadId", ge=1, le=INT64_MAX)]
 
 
 class ReadMark(BaseModel):

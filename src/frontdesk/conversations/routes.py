@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import Field
 from starlette.responses import Response
 
-from frontdesk.api.deps import DbDep, Principal, require_scopes
+from frontdesk.api.deps import DbDep, Principal, ThreadId, require_scopes
 from frontdesk.api.responses import JsonResponse, no_content
 from frontdesk.conversations import service as conversation_service
 from frontdesk.conversations.queries import Page
@@ -29,15 +29,14 @@ from frontdesk.conversations.schemas import (
     inbox_json,
     thread_json,
 )
+from frontdesk.core.models import INT64_MAX
 from frontdesk.core.pagination import page_body
 
 router = APIRouter()
 
-INT64_MAX = 2**63 - 1
 Reader = Annotated[Principal, Depends(require_scopes("conversations.read"))]
 Writer = Annotated[Principal, Depends(require_scopes("conversations.write"))]
 InboxId = Annotated[int, Path(alias="inboxId", ge=1, le=INT64_MAX)]
-ThreadId = Annotated[int, Path(alias="threadId", ge=1, le=INT64_MAX)]
 PositiveInt64 = Annotated[int, Field(ge=1, le=INT64_MAX)]
 Archived = Annotated[
     bool, Query(description="Only archived objects (true) or only live ones (false).")

@@ -30,6 +30,9 @@ class IdMixin:
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
 
 
+INT64_MAX = 2**63 - 1  # the largest id a BigInteger column holds: the bound of every id input
+
+
 def now_ms() -> int:
     """Now as epoch milliseconds: every timestamp is stored this way (sortable, zone-free)."""
     return time.time_ns() // 1_000_000

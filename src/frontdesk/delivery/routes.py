@@ -19,6 +19,7 @@ from frontdesk.api.deps import (
 )
 from frontdesk.api.responses import JsonResponse
 from frontdesk.core.errors import Forbidden
+from frontdesk.core.models import INT64_MAX
 from frontdesk.core.pagination import page_body
 from frontdesk.delivery import service as delivery_service
 from frontdesk.delivery.schemas import (
@@ -32,7 +33,6 @@ from frontdesk.delivery.schemas import (
 
 router = APIRouter(prefix="/frontdesk/v1")
 
-INT64_MAX = 2**63 - 1
 JobId = Annotated[int, Path(alias="jobId", ge=1, le=INT64_MAX)]
 AppId = Annotated[int, Path(alias="appId", ge=1, le=INT64_MAX)]
 

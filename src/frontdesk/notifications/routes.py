@@ -9,10 +9,10 @@ from fastapi import APIRouter, Body, Query, Request
 from frontdesk.api.deps import DbDep, Principal, UserDep
 from frontdesk.api.responses import JsonResponse
 from frontdesk.core.errors import validation_error
+from frontdesk.core.models import INT64_MAX
 from frontdesk.core.pagination import check_limit, decode_cursor, page_body
 from frontdesk.notifications import service as notification_service
 from frontdesk.notifications.schemas import (
-    INT64_MAX,
     MarkRead,
     NotificationSettingsRead,
     NotificationSettingsUpdate,

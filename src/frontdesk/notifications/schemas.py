@@ -6,9 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
-from frontdesk.core.models import ms_to_iso
+from frontdesk.core.models import INT64_MAX, ms_to_iso
 
-INT64_MAX = 2**63 - 1
 MAX_IDS = 500
 
 

@@ -6,14 +6,15 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from frontdesk.accounts import service as account_service
-from frontdesk.api.deps import DbDep, Principal, SettingsDep
+from frontdesk.api.deps import DbDep, Principal, SettingsDep, ThreadId
 from frontdesk.conversations import inbox_views
 from frontdesk.conversations.inbox_queries import CLOSED_COUNT_CAP
 from frontdesk.core.db import Database
+from frontdesk.core.models import INT64_MAX
 from frontdesk.realtime.queries import last_event_id
 from frontdesk.web import thread_views
 from frontdesk.web.auth import WebUserDep
@@ -22,8 +23,6 @@ from frontdesk.web.thread_pane import thread_context
 
 router = APIRouter(include_in_schema=False)
 
-INT64_MAX = 2**63 - 1
-ThreadId = Annotated[int, Path(alias="threadId", ge=1, le=INT64_MAX)]
 ViewName = Annotated[str, Query(max_length=40, pattern=r"^[a-z0-9-]+$")]
 InboxFilter = Annotated[int | None, Query(alias="inbox", ge=1, le=INT64_MAX)]
 PAGE_SIZE = 50
@@ -142,9 +141,12 @@ async def thread_page(
 ) -> Response:
     started = time.perf_counter()
     cursor = await event_cursor(db)
-    zone = thread_views.zone_from_cookie(request.cookies.get(thread_views.TZ_COOKIE))
     thread = await thread_context(
-        db, principal=principal, settings=settings, thread_id=thread_id, zone=zone
+        db,
+        principal=principal,
+        settings=settings,
+        thread_id=thread_id,
+        zone=thread_views.viewer_zone(request),
     )
     context = await _left_pane(db, principal=principal, view=_check_view(view), inbox_id=inbox_id)
     return render(

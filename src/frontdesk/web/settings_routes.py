@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from frontdesk.accounts import service as account_service
-from frontdesk.api.deps import DbDep
+from frontdesk.api.deps import DbDep, Principal
 from frontdesk.notifications import service as notification_service
 from frontdesk.web.auth import WebUserDep, check_form_csrf
 from frontdesk.web.routes import event_cursor
@@ -32,9 +32,9 @@ SWITCHES = (
 )
 
 
-async def _page(request: Request, principal: object, db: DbDep, *, saved: bool) -> Response:
-    user_id = getattr(principal, "user_id", None)
-    assert isinstance(user_id, int)
+async def _page(request: Request, principal: Principal, db: DbDep, *, saved: bool) -> Response:
+    user_id = principal.user_id
+    assert user_id is not None
     cursor = await event_cursor(db)
     async with db.read() as uow:
         me = await account_service.get_user(uow, user_id=user_id)

@@ -4,29 +4,22 @@ message (a new one, or a sent one replacing its optimistic copy), and pages of m
 from __future__ import annotations
 
 import time
-from datetime import tzinfo
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
-from frontdesk.api.deps import DbDep, SettingsDep
+from frontdesk.api.deps import DbDep, SettingsDep, ThreadId
 from frontdesk.core.errors import validation_error
+from frontdesk.core.models import INT64_MAX
 from frontdesk.web import thread_pane
 from frontdesk.web.auth import WebUserDep
 from frontdesk.web.templating import render
-from frontdesk.web.thread_views import TZ_COOKIE, zone_from_cookie
+from frontdesk.web.thread_views import viewer_zone
 
 router = APIRouter(include_in_schema=False)
 
-INT64_MAX = 2**63 - 1
-ThreadId = Annotated[int, Path(alias="threadId", ge=1, le=INT64_MAX)]
 MessageId = Annotated[int, Path(alias="messageId", ge=1, le=INT64_MAX)]
-
-
-def viewer_zone(request: Request) -> tzinfo:
-    """The viewer's time zone (the cookie thread.js sets); UTC when absent or unknown."""
-    return zone_from_cookie(request.cookies.get(TZ_COOKIE))
 
 
 @router.get("/inbox/fragments/threads/{threadId}")

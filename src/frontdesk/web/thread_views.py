@@ -15,6 +15,7 @@ from urllib.parse import unquote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from markupsafe import Markup, escape
+from starlette.requests import Request
 
 from frontdesk.channels.capabilities import Capabilities
 
@@ -293,6 +294,11 @@ def reply_blocked_reason(*, caps: Capabilities, channel: Any, account: Any) -> s
 
 UTC_ZONE: tzinfo = UTC
 TZ_COOKIE = "frontdesk_tz"  # the browser's IANA time zone, set by thread.js: days group by it
+
+
+def viewer_zone(request: Request) -> tzinfo:
+    """The viewer's time zone (the cookie thread.js sets); UTC when absent or unknown."""
+    return zone_from_cookie(request.cookies.get(TZ_COOKIE))
 
 
 def zone_from_cookie(value: str | None) -> tzinfo:
