@@ -14,6 +14,8 @@ from frontdesk.messages import events as message_events
 from frontdesk.messages import models as messages_models
 from frontdesk.notifications import events as notification_events
 from frontdesk.notifications import models as notifications_models
+from frontdesk.properties import models as properties_models
+from frontdesk.routing import models as routing_models
 from frontdesk.webhooks import models as webhooks_models
 
 metadata = Base.metadata
@@ -34,5 +36,7 @@ __all__ = [
     "metadata",
     "notification_events",
     "notifications_models",
+    "properties_models",
+    "routing_models",
     "webhooks_models",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.core.models import Base, IdMixin, TimestampMixin
@@ -17,7 +17,12 @@ class User(IdMixin, TimestampMixin, Base):
     password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     availability: Mapped[str] = mapped_column(String(16), default="available")
+    # Presence (DESIGN 7): renewed while a browser of the user holds the event stream.
     last_seen_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # Automatic assignment: at most this many open assigned conversations (None: no limit),
+    # and ties between equally loaded agents go to the one assigned longest ago.
+    capacity: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_assigned_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     avatar_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
 
 

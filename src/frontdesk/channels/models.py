@@ -44,6 +44,10 @@ class ChannelAccount(IdMixin, TimestampMixin, Base):
     default_properties: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     assignment_mode: Mapped[str] = mapped_column(String(16), default="OFF")
     assignment_targets: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # While moved to the help desk: the inbox "back to inbox" returns the account to.
+    home_inbox_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("inboxes.id"), nullable=True
+    )
 
 
 class StagingToken(TimestampMixin, Base):

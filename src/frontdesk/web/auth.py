@@ -47,6 +47,23 @@ async def require_web_user(request: Request, db: DbDep) -> Principal:
 WebUserDep = Annotated[Principal, Depends(require_web_user)]
 
 
+class AdminPageRequired(AppError):
+    """A workspace settings page asked for by an agent: 403, as a page."""
+
+    def __init__(self) -> None:
+        super().__init__("Only admins may open workspace settings", "FORBIDDEN", 403)
+
+
+async def require_web_admin(principal: WebUserDep) -> Principal:
+    """The signed-in user of an admin-only page (workspace settings)."""
+    if not principal.is_admin:
+        raise AdminPageRequired()
+    return principal
+
+
+WebAdminDep = Annotated[Principal, Depends(require_web_admin)]
+
+
 async def check_form_csrf(request: Request, principal: Principal) -> None:
     """A form post must carry the session's CSRF token in its hidden field."""
     form = await request.form()

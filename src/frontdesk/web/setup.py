@@ -9,8 +9,8 @@ from fastapi.staticfiles import StaticFiles
 from frontdesk.accounts.throttle import LoginThrottle
 from frontdesk.config import Settings
 from frontdesk.web import login, routes, settings_routes, thread_routes
-from frontdesk.web.auth import FRAGMENT_HEADER, LoginRequired, login_url
-from frontdesk.web.templating import STATIC_DIR
+from frontdesk.web.auth import FRAGMENT_HEADER, AdminPageRequired, LoginRequired, login_url
+from frontdesk.web.templating import STATIC_DIR, render
 
 
 async def _login_required(request: Request, exc: Exception) -> Response:
@@ -20,11 +20,19 @@ async def _login_required(request: Request, exc: Exception) -> Response:
     return RedirectResponse(login_url(exc.next_path), status_code=303)
 
 
+async def _admin_required(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AdminPageRequired)
+    if request.headers.get(FRAGMENT_HEADER):
+        return JSONResponse(exc.to_json(), status_code=403)
+    return render(request, "forbidden.html", {"message": exc.message}, status_code=403)
+
+
 def install_web(app: FastAPI, settings: Settings) -> None:
     app.state.login_throttle = LoginThrottle(
         limit=settings.login_max_failures, window_s=settings.login_failure_window_s
     )
     app.add_exception_handler(LoginRequired, _login_required)
+    app.add_exception_handler(AdminPageRequired, _admin_required)
     app.include_router(login.router)
     app.include_router(routes.router)
     app.include_router(thread_routes.router)

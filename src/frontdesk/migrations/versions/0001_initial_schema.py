@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 22:30:25.450547
+Create Date: 2026-11-29 00:38:49.887282
 """
 
 from collections.abc import Sequence
@@ -126,6 +126,24 @@ def upgrade() -> None:
         batch_op.create_index("ix_jobs_status_run_at", ["status", "run_at", "id"], unique=False)
 
     op.create_table(
+        "property_definitions",
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("label", sa.String(length=200), nullable=False),
+        sa.Column("type", sa.String(length=16), nullable=False),
+        sa.Column("options", sa.JSON(), nullable=False),
+        sa.Column("archived", sa.Boolean(), nullable=False),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("created_at", sa.BigInteger(), nullable=False),
+        sa.Column("updated_at", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_property_definitions")),
+        sa.UniqueConstraint("name", name=op.f("uq_property_definitions_name")),
+    )
+    op.create_table(
         "teams",
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column(
@@ -148,6 +166,8 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("availability", sa.String(length=16), nullable=False),
         sa.Column("last_seen_at", sa.BigInteger(), nullable=True),
+        sa.Column("capacity", sa.Integer(), nullable=True),
+        sa.Column("last_assigned_at", sa.BigInteger(), nullable=True),
         sa.Column("avatar_url", sa.String(length=2048), nullable=True),
         sa.Column(
             "id",
@@ -432,6 +452,7 @@ def upgrade() -> None:
         sa.Column("default_properties", sa.JSON(), nullable=False),
         sa.Column("assignment_mode", sa.String(length=16), nullable=False),
         sa.Column("assignment_targets", sa.JSON(), nullable=False),
+        sa.Column("home_inbox_id", sa.BigInteger(), nullable=True),
         sa.Column(
             "id",
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
@@ -442,6 +463,11 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
             ["channel_id"], ["channels.id"], name=op.f("fk_channel_accounts_channel_id_channels")
+        ),
+        sa.ForeignKeyConstraint(
+            ["home_inbox_id"],
+            ["inboxes.id"],
+            name=op.f("fk_channel_accounts_home_inbox_id_inboxes"),
         ),
         sa.ForeignKeyConstraint(
             ["inbox_id"], ["inboxes.id"], name=op.f("fk_channel_accounts_inbox_id_inboxes")
@@ -663,6 +689,31 @@ def upgrade() -> None:
         batch_op.create_index("ix_messages_thread_id_id", ["thread_id", "id"], unique=False)
 
     op.create_table(
+        "routing_queue",
+        sa.Column("thread_id", sa.BigInteger(), nullable=False),
+        sa.Column("channel_account_id", sa.BigInteger(), nullable=False),
+        sa.Column("queued_at", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["channel_account_id"],
+            ["channel_accounts.id"],
+            name=op.f("fk_routing_queue_channel_account_id_channel_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["thread_id"],
+            ["threads.id"],
+            name=op.f("fk_routing_queue_thread_id_threads"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("thread_id", name=op.f("pk_routing_queue")),
+    )
+    with op.batch_alter_table("routing_queue", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_routing_queue_channel_account_id"), ["channel_account_id"], unique=False
+        )
+        batch_op.create_index("ix_routing_queue_order", ["queued_at", "thread_id"], unique=False)
+
+    op.create_table(
         "thread_integration_ids",
         sa.Column("thread_id", sa.BigInteger(), nullable=False),
         sa.Column("integration_thread_id", sa.String(length=512), nullable=False),
@@ -811,6 +862,11 @@ def downgrade() -> None:
 
     op.drop_table("thread_keys")
     op.drop_table("thread_integration_ids")
+    with op.batch_alter_table("routing_queue", schema=None) as batch_op:
+        batch_op.drop_index("ix_routing_queue_order")
+        batch_op.drop_index(batch_op.f("ix_routing_queue_channel_account_id"))
+
+    op.drop_table("routing_queue")
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.drop_index("ix_messages_thread_id_id")
 
@@ -881,6 +937,7 @@ def downgrade() -> None:
     op.drop_table("access_tokens")
     op.drop_table("users")
     op.drop_table("teams")
+    op.drop_table("property_definitions")
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.drop_index("ix_jobs_status_run_at")
         batch_op.drop_index("ix_jobs_ordering_key")

@@ -1,0 +1,1 @@
+"""Outgoing email over SMTP, sent through the job table with retries (DESIGN 5)."""
