@@ -195,7 +195,8 @@ class Rule:
     `scopes`); `developer` (hapikey + appId); `app` (an app's bearer token with one of
     `scopes`); `scoped` (an app's or a user's bearer token with one of `scopes`); `user`,
     `admin` (a user's personal token); `events` (a user, or an app with `scopes`);
-    `deliveries` (an admin or an app); `web` (a signed-in browser's session cookie)."""
+    `deliveries` (an admin or an app); `web` (a signed-in browser's session cookie);
+    `web_admin` (the session cookie of an admin: agents get 403)."""
 
     credential: str
     scopes: tuple[str, ...] = ()
@@ -208,6 +209,7 @@ ADMIN = Rule("admin")
 DELIVERIES = Rule("deliveries")
 LOGIN = Rule("login")  # the sign-in form: no credential, its own CSRF cookie (tests/web)
 WEB = Rule("web")  # a page or fragment of the web UI: a signed-in browser's session cookie
+WEB_ADMIN = Rule("web_admin")  # a workspace settings page: an admin's session cookie
 CC_READ, CC_WRITE = "conversations.custom_channels.read", "conversations.custom_channels.write"
 APP_READ_OR_WRITE = Rule("app", (CC_READ, CC_WRITE))
 APP_WRITE = Rule("app", (CC_WRITE,))

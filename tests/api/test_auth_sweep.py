@@ -35,6 +35,7 @@ from tests.api.sweep_helpers import (
     token_with,
 )
 from tests.factories import bearer
+from tests.web.conftest import create_password_user, sign_in
 
 
 @dataclass
@@ -112,7 +113,7 @@ async def test_web_routes_take_only_a_session(db: Database, client: httpx.AsyncC
     user_id = await factories.create_user(db, role="admin")
     token = bearer(await factories.create_personal_token(db, user_id=user_id))
     before = await count_rows(db)
-    for method, path, _rule in protected("web"):
+    for method, path, _rule in protected("web", "web_admin"):
         for label, headers in (("no credential", {}), ("bearer token", token)):
             page = await sweep.call(method, path, headers=headers)
             where = page.headers.get("location", "")
@@ -126,6 +127,32 @@ async def test_web_routes_take_only_a_session(db: Database, client: httpx.AsyncC
             )
     assert not sweep.failures, sweep.report()
     assert await count_rows(db) == before
+
+
+@pytest.mark.asyncio
+async def test_admin_pages_refuse_agents(
+    app: FastAPI, db: Database, client: httpx.AsyncClient, password_hash: str
+) -> None:
+    """Workspace settings answer a signed-in agent 403 (a page, or the error body for a
+    fragment), before reading a form, and write nothing."""
+    sweep = await _sweep(db, client)
+    _user_id, email = await create_password_user(db, password_hash, role="agent")
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as agent:
+        csrf = await sign_in(agent, email)
+        before = await count_rows(db)
+        for method, path, _rule in protected("web_admin"):
+            url = sweep.world.fill(path)
+            page = await agent.request(method, url, headers={"X-CSRF-Token": csrf})
+            if page.status_code != 403 or "text/html" not in page.headers["content-type"]:
+                sweep.failures.append(f"{method} {path} page: {page.status_code}")
+            fragment = await agent.request(
+                method, url, headers={"X-CSRF-Token": csrf, "X-Frontdesk-Fragment": "1"}
+            )
+            sweep.check(f"{method} {path} fragment", fragment, 403, category="FORBIDDEN")
+        assert await count_rows(db) == before
+    assert not sweep.failures, sweep.report()
 
 
 # --- refusals ------------------------------------------------------------------------------
