@@ -602,6 +602,24 @@ async def test_an_agent_outside_the_team_sees_none_of_the_inbox(
 
 
 @pytest.mark.asyncio
+async def test_rows_of_named_threads_come_in_one_answer_newest_first(
+    db: Database, client: httpx.AsyncClient, world: InboxWorld
+) -> None:
+    """The rows a live update asks for: whatever their view, newest activity first, without
+    threads of another inbox, archived ones or ids that name nothing."""
+    t = await _populate(db, client, world)
+    named = [t["mine"], t["other_inbox"], t["closed"], t["archived"], t["colleague"], 10**15]
+    async with db.read() as uow:
+        rows = await inbox_views.list_rows(
+            uow,
+            thread_ids=named,
+            user_id=world.agent_id,
+            inbox_ids=world.visible(world.agent_id),
+        )
+    assert [row.thread_id for row in rows] == [t["closed"], t["colleague"], t["mine"]]
+
+
+@pytest.mark.asyncio
 async def test_a_user_in_no_inbox_sees_nothing(
     db: Database, client: httpx.AsyncClient, world: InboxWorld
 ) -> None:

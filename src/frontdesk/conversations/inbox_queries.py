@@ -181,10 +181,15 @@ def page_statement(shape: str, scope: str, paged: bool) -> Any:
 
 
 @functools.cache
-def one_row_statement(scope: str) -> Any:
-    return row_select().where(
-        Thread.id == bindparam("thread_id"),
-        Thread.archived == false(),
-        Thread.latest_message_at.is_not(None),
-        *in_scope(scope, Thread.inbox_id),
+def rows_statement(scope: str) -> Any:
+    """The rows of named threads (`thread_ids`, expanding), newest activity first."""
+    return (
+        row_select()
+        .where(
+            Thread.id.in_(bindparam("thread_ids", expanding=True)),
+            Thread.archived == false(),
+            Thread.latest_message_at.is_not(None),
+            *in_scope(scope, Thread.inbox_id),
+        )
+        .order_by(Thread.latest_message_at.desc(), Thread.id.desc())
     )

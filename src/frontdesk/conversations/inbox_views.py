@@ -17,6 +17,7 @@ never opened is unread once it has a message.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,7 +125,7 @@ def parse_view(view: str) -> View:
 
 def row_in_view(row: InboxRow, *, view: str, user_id: int) -> bool:
     """Whether a (visible, non-archived) row belongs in a view, for a live update that
-    refreshed it with `list_row`."""
+    refreshed it with `list_rows`."""
     parsed = parse_view(view)
     if parsed.name == CLOSED:
         return row.status == "CLOSED"
@@ -317,17 +318,25 @@ def row_cursor(row: InboxRow) -> str:
     return encode_cursor({"k": [row.latest_message_at, row.thread_id]})
 
 
+async def list_rows(
+    uow: UnitOfWork, *, thread_ids: Sequence[int], user_id: int, inbox_ids: frozenset[int] | None
+) -> list[InboxRow]:
+    """The list rows of some threads (whatever view they are in), newest activity first, in
+    one query; a thread the user cannot see, archived or without activity is left out."""
+    scope = _scope(inbox_ids=inbox_ids, inbox_id=None)
+    if scope.kind == NONE or not thread_ids:
+        return []
+    params = {**scope.params, "thread_ids": list(thread_ids), "user_id": user_id}
+    rows = (await uow.execute(inbox_queries.rows_statement(scope.kind), params)).all()
+    return [_inbox_row(row) for row in rows]
+
+
 async def list_row(
     uow: UnitOfWork, *, thread_id: int, user_id: int, inbox_ids: frozenset[int] | None
 ) -> InboxRow | None:
-    """The list row of one thread (whatever view it is in), None when the user cannot see it,
-    it is archived or it has no activity."""
-    scope = _scope(inbox_ids=inbox_ids, inbox_id=None)
-    if scope.kind == NONE:
-        return None
-    params = {**scope.params, "thread_id": thread_id, "user_id": user_id}
-    row = (await uow.execute(inbox_queries.one_row_statement(scope.kind), params)).first()
-    return None if row is None else _inbox_row(row)
+    """The list row of one thread, None when `list_rows` would leave it out."""
+    rows = await list_rows(uow, thread_ids=[thread_id], user_id=user_id, inbox_ids=inbox_ids)
+    return rows[0] if rows else None
 
 
 # --- read state --------------------------------------------------------------------------------

@@ -192,18 +192,16 @@ async def rows_fragment(
     assert principal.user_id is not None
     _check_view(view)
     thread_ids = [int(i) for i in ids.split(",") if int(i) <= INT64_MAX]
-    rows = []
     async with db.read() as uow:
-        for thread_id in thread_ids:
-            row = await inbox_views.list_row(
-                uow, thread_id=thread_id, user_id=principal.user_id, inbox_ids=principal.inbox_ids
-            )
-            if (
-                row is not None
-                and (inbox_id is None or row.inbox_id == inbox_id)
-                and inbox_views.row_in_view(row, view=view, user_id=principal.user_id)
-            ):
-                rows.append(row)
+        found = await inbox_views.list_rows(
+            uow, thread_ids=thread_ids, user_id=principal.user_id, inbox_ids=principal.inbox_ids
+        )
+    rows = [
+        row
+        for row in found
+        if (inbox_id is None or row.inbox_id == inbox_id)
+        and inbox_views.row_in_view(row, view=view, user_id=principal.user_id)
+    ]
     return render(
         request,
         "_list_page.html",
