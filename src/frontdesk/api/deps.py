@@ -26,7 +26,10 @@ from frontdesk.core.security import constant_time_equal, token_digest
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 # The `{threadId}` of every route that names a thread (ids past int64 answer 4xx, not 500).
-ThreadId = Annotated[int, Path(alias="threadId", ge=1, le=INT64_MAX)]
+ThreadId = Annotated[int, Path(alias="threadId", ge=1, le=INT64_MAX, description="The thread's id")]
+MessageId = Annotated[
+    int, Path(alias="messageId", ge=1, le=INT64_MAX, description="The message's id")
+]
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from pydantic import BaseModel
 
-from frontdesk.api.deps import DbDep, Principal, SettingsDep, require_scopes
+from frontdesk.api.deps import (
+    DbDep,
+    MessageId,
+    Principal,
+    SettingsDep,
+    ThreadId,
+    require_scopes,
+)
 from frontdesk.api.responses import JsonResponse, created
 from frontdesk.config import Settings
 from frontdesk.core.models import ms_to_iso, now_ms
@@ -26,10 +33,6 @@ thread_router = APIRouter()
 
 ReaderDep = Annotated[Principal, Depends(require_scopes("conversations.read"))]
 WriterDep = Annotated[Principal, Depends(require_scopes("conversations.write"))]
-ThreadId = Annotated[int, Path(alias="threadId", ge=1, le=2**63 - 1, description="The thread's id")]
-MessageId = Annotated[
-    int, Path(alias="messageId", ge=1, le=2**63 - 1, description="The message's id")
-]
 Archived = Annotated[
     bool, Query(description="Find the thread among archived threads (true) or live ones")
 ]

@@ -6,10 +6,10 @@ from __future__ import annotations
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from frontdesk.api.deps import DbDep, SettingsDep, ThreadId
+from frontdesk.api.deps import DbDep, MessageId, SettingsDep, ThreadId
 from frontdesk.core.errors import validation_error
 from frontdesk.core.models import INT64_MAX
 from frontdesk.web import thread_pane
@@ -18,8 +18,6 @@ from frontdesk.web.templating import render
 from frontdesk.web.thread_views import viewer_zone
 
 router = APIRouter(include_in_schema=False)
-
-MessageId = Annotated[int, Path(alias="messageId", ge=1, le=INT64_MAX)]
 
 
 @router.get("/inbox/fragments/threads/{threadId}")
