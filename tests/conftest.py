@@ -24,6 +24,7 @@ from frontdesk.app import build_database, create_app
 from frontdesk.config import Settings
 from frontdesk.core.db import Database
 from frontdesk.migrations import migrate
+from tests.email.smtp_server import SmtpServer, running_smtp_server
 from tests.factories import PASSWORD
 
 pytest_plugins = ["tests.server", "tests.receiver"]
@@ -147,3 +148,10 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c
+
+
+@pytest_asyncio.fixture
+async def smtp_server() -> AsyncIterator[SmtpServer]:
+    """A real SMTP server on 127.0.0.1 (a random port) that records what it receives."""
+    with running_smtp_server(asyncio.get_running_loop()) as server:
+        yield server
