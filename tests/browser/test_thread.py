@@ -233,9 +233,9 @@ async def test_reassign_in_one_browser_and_see_it_in_another(
     await grace.open_thread(live_server.url, world.thread_id)
     await alan.open_thread(live_server.url, world.thread_id)
 
-    await grace.page.get_by_label("Owner").select_option(label="Alan Turing")
+    await grace.page.get_by_label("Owner", exact=True).select_option(label="Alan Turing")
 
-    owner = alan.page.get_by_label("Owner")
+    owner = alan.page.get_by_label("Owner", exact=True)
     await expect(owner).to_have_value(str(alan.user_id))
     await expect(alan.page.locator(".assignment-reason")).to_have_text("Assigned by Grace Hopper")
     await expect(alan.page.locator(".prop-assignee")).to_have_text("Alan Turing")
@@ -244,8 +244,8 @@ async def test_reassign_in_one_browser_and_see_it_in_another(
     ).to_contain_text("Grace Hopper assigned the conversation to Alan Turing")
     await alan.shot("thread-reassigned-other-agent")
 
-    await alan.page.get_by_label("Owner").select_option(label="Unassigned")
-    await expect(grace.page.get_by_label("Owner")).to_have_value("")
+    await alan.page.get_by_label("Owner", exact=True).select_option(label="Unassigned")
+    await expect(grace.page.get_by_label("Owner", exact=True)).to_have_value("")
     await expect(grace.page.locator(".prop-assignee")).to_have_text("Unassigned")
 
 

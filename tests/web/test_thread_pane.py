@@ -443,6 +443,6 @@ async def test_contact_owner_and_identifiers_in_the_sidebar(
         )
     html = await pane(agent, world.thread_id)
     sidebar = html.partition('data-pane="sidebar"')[2]
-    assert '<dd class="contact-owner">Grace Hopper</dd>' in sidebar
+    assert f'<option value="{agent.user_id}" selected>Grace Hopper (you)</option>' in sidebar
     assert '<dt>E-mail</dt><dd class="identifier">marie@example.com</dd>' in sidebar
     assert f'<dt>Phone</dt><dd class="identifier">{world.contact_phone}</dd>' in sidebar

@@ -13,14 +13,18 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
 
+from frontdesk.accounts import service as account_service
+from frontdesk.contacts.events import ContactUpdated
 from frontdesk.contacts.models import Contact, ContactIdentity
+from frontdesk.contacts.schemas import MAX_NAME_CHARS as MAX_NAME_CHARS  # re-exported
+from frontdesk.conversations.models import Thread
 from frontdesk.core.db import UnitOfWork, insert_or_ignore
-from frontdesk.core.errors import NotFound
-from frontdesk.core.models import now_ms
+from frontdesk.core.errors import NotFound, validation_error
+from frontdesk.core.events import Audience
+from frontdesk.core.models import INT64_MAX, now_ms
 
 GLOBAL_SCOPE = 0
 OPAQUE_ID = "CHANNEL_SPECIFIC_OPAQUE_ID"
-MAX_NAME_CHARS = 300  # the width of contacts.name
 MAX_EMAIL_CHARS = 320  # the width of contacts.email
 
 _IDENTITY_KEY = ("type", "value", "channel_scope")
@@ -128,3 +132,94 @@ async def fill_contact_name(uow: UnitOfWork, *, contact: ContactRef, name: str |
         .where(Contact.id == contact.id, Contact.name == "")
         .values(name=display_name, updated_at=now_ms())
     )
+
+
+# --- the contact record: who may see it, and changing its owner or name ------------------------
+
+
+async def contact_inbox_ids(uow: UnitOfWork, *, contact_id: int) -> list[int]:
+    """The inboxes of the contact's threads (archived ones too: they stay readable)."""
+    rows = await uow.execute(
+        select(Thread.inbox_id).where(Thread.contact_id == contact_id).distinct()
+    )
+    return sorted(rows.scalars())
+
+
+async def get_visible_contact(
+    uow: UnitOfWork, *, contact_id: int, inbox_ids: frozenset[int] | None
+) -> Any:
+    """The contact row; 404 unless the caller sees an inbox holding one of its threads
+    (`inbox_ids` None: sees every inbox)."""
+    row = (await uow.execute(select(Contact).where(Contact.id == contact_id))).first()
+    if row is not None and inbox_ids is not None:
+        seen = set(await contact_inbox_ids(uow, contact_id=contact_id)) & inbox_ids
+        row = row if seen else None
+    if row is None:
+        raise NotFound("Contact", contact_id)
+    return row
+
+
+async def update_contact(
+    uow: UnitOfWork,
+    *,
+    contact_id: int,
+    changes: dict[str, Any],
+    inbox_ids: frozenset[int] | None,
+) -> Any:
+    """Change a contact's `ownerId` (an active user's id, or None) and/or `name`; emits
+    `contact.updated` when something changed. Returns the contact row."""
+    row = await get_visible_contact(uow, contact_id=contact_id, inbox_ids=inbox_ids)
+    values = await _contact_values(uow, changes)
+    changed = {key: value for key, value in values.items() if getattr(row, key) != value}
+    if not changed:
+        return row
+    await uow.execute(
+        update(Contact).where(Contact.id == contact_id).values(**changed, updated_at=now_ms())
+    )
+    await _emit_contact_updated(uow, contact_id=contact_id, changed=changed)
+    return (await uow.execute(select(Contact).where(Contact.id == contact_id))).one()
+
+
+async def _contact_values(uow: UnitOfWork, changes: dict[str, Any]) -> dict[str, Any]:
+    """Column values of a change; 400 for an unknown or inactive owner or an empty name."""
+    if not changes:
+        raise validation_error("Send ownerId and/or name")
+    values: dict[str, Any] = {}
+    if "ownerId" in changes:
+        values["owner_id"] = await _owner_id(uow, changes["ownerId"])
+    if "name" in changes:
+        name = (changes["name"] or "").strip()
+        if not name:
+            raise validation_error("name cannot be empty", field_name="name")
+        values["name"] = name
+    return values
+
+
+async def _owner_id(uow: UnitOfWork, value: str | None) -> int | None:
+    if value is None:
+        return None
+    message = f"ownerId {value!r} is not an active user"
+    if not value.isascii() or not value.isdigit() or int(value) > INT64_MAX:
+        raise validation_error(message, field_name="ownerId")
+    try:
+        user = await account_service.get_user(uow, user_id=int(value))
+    except NotFound:
+        raise validation_error(message, field_name="ownerId") from None
+    if not user.active:
+        raise validation_error(message, field_name="ownerId")
+    return int(user.id)
+
+
+async def _emit_contact_updated(
+    uow: UnitOfWork, *, contact_id: int, changed: dict[str, Any]
+) -> None:
+    """One event per inbox holding a thread of the contact (an Audience names one inbox);
+    admins alone hear of a contact without threads."""
+    payload = {
+        "ownerId" if key == "owner_id" else key: None if value is None else str(value)
+        for key, value in changed.items()
+    }
+    inboxes = await contact_inbox_ids(uow, contact_id=contact_id)
+    audiences = [Audience(inbox_id=i) for i in inboxes] or [Audience(admins=True)]
+    for audience in audiences:
+        uow.emit(ContactUpdated(contact_id=contact_id, changes=payload, audience=audience))

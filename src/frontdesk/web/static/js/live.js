@@ -14,7 +14,7 @@ export function connect() {
   const names = [
     "conversation.created", "conversation.updated", "conversation.assigned",
     "conversation.deleted", "message.created", "message.status_changed",
-    "notification.created", "notification.read", "resync",
+    "notification.created", "notification.read", "contact.updated", "resync",
   ];
   for (const name of names) {
     source.addEventListener(name, (event) => {
