@@ -2,24 +2,39 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from fastapi.responses import Response
 
 from frontdesk.accounts import service as account_service
+from frontdesk.accounts import user_changes
 from frontdesk.accounts.passwords import hash_password
 from frontdesk.accounts.schemas import (
     InboxCreate,
+    InboxTeamsSet,
+    InboxUpdate,
+    MeUpdate,
     TeamCreate,
     TeamMemberAdd,
+    TeamUpdate,
     UserCreate,
+    UserUpdate,
     inbox_json,
+    parse_ids,
     team_json,
     user_json,
 )
 from frontdesk.api.deps import AdminDep, DbDep, UserDep
 from frontdesk.api.responses import JsonResponse, created
 from frontdesk.core.errors import validation_error
+from frontdesk.core.models import INT64_MAX
 
 router = APIRouter(prefix="/frontdesk/v1")
+
+UserId = Annotated[int, Path(alias="userId", ge=1, le=INT64_MAX)]
+TeamId = Annotated[int, Path(alias="teamId", ge=1, le=INT64_MAX)]
+InboxId = Annotated[int, Path(alias="inboxId", ge=1, le=INT64_MAX)]
 
 
 @router.get("/me")
@@ -28,6 +43,54 @@ async def get_me(principal: UserDep, db: DbDep) -> JsonResponse:
     assert principal.user_id is not None
     async with db.read() as uow:
         user = await account_service.get_user(uow, user_id=principal.user_id)
+    return JsonResponse(user_json(user))
+
+
+@router.get("/users/me")
+async def get_my_user(principal: UserDep, db: DbDep) -> JsonResponse:
+    """The signed-in user (the same as /frontdesk/v1/me)."""
+    return await get_me(principal, db)
+
+
+@router.patch("/users/me")
+async def update_me(body: MeUpdate, principal: UserDep, db: DbDep) -> JsonResponse:
+    """Change your own name or availability (`available` | `away`)."""
+    assert principal.user_id is not None
+    async with db.transaction() as uow:
+        user = await user_changes.update_user(
+            uow,
+            user_id=principal.user_id,
+            changes=body.model_dump(exclude_unset=True),
+            by_user_id=principal.user_id,
+            allowed=user_changes.SELF_FIELDS,
+        )
+    return JsonResponse(user_json(user))
+
+
+@router.get("/users/{userId}")
+async def get_user(user_id: UserId, _principal: UserDep, db: DbDep) -> JsonResponse:
+    """One user."""
+    async with db.read() as uow:
+        user = await account_service.get_user(uow, user_id=user_id)
+    return JsonResponse(user_json(user))
+
+
+@router.patch("/users/{userId}")
+async def update_user(
+    user_id: UserId, body: UserUpdate, admin: AdminDep, db: DbDep
+) -> JsonResponse:
+    """Change a user's name, role, capacity, availability or active flag (admins only).
+
+    `active: false` deactivates: sessions end, personal tokens are revoked, open
+    conversations are unassigned. The last active admin cannot be demoted or deactivated."""
+    assert admin.user_id is not None
+    async with db.transaction() as uow:
+        user = await user_changes.update_user(
+            uow,
+            user_id=user_id,
+            changes=body.model_dump(exclude_unset=True),
+            by_user_id=admin.user_id,
+        )
     return JsonResponse(user_json(user))
 
 
@@ -73,9 +136,19 @@ async def create_team(body: TeamCreate, _admin: AdminDep, db: DbDep) -> JsonResp
     return created(team_json(team, members), f"/frontdesk/v1/teams/{team_id}")
 
 
+@router.patch("/teams/{teamId}")
+async def update_team(
+    team_id: TeamId, body: TeamUpdate, _admin: AdminDep, db: DbDep
+) -> JsonResponse:
+    """Rename a team (admins only)."""
+    async with db.transaction() as uow:
+        team, members = await account_service.rename_team(uow, team_id=team_id, name=body.name)
+    return JsonResponse(team_json(team, members))
+
+
 @router.post("/teams/{teamId}/members")
 async def add_team_member(
-    teamId: int,
+    team_id: TeamId,
     body: TeamMemberAdd,
     _admin: AdminDep,
     db: DbDep,
@@ -85,9 +158,19 @@ async def add_team_member(
         raise validation_error("userId must be a user id", field_name="userId")
     async with db.transaction() as uow:
         team, members = await account_service.add_member_by_ids(
-            uow, team_id=teamId, user_id=int(body.userId)
+            uow, team_id=team_id, user_id=int(body.userId)
         )
     return JsonResponse(team_json(team, members))
+
+
+@router.delete("/teams/{teamId}/members/{userId}")
+async def remove_team_member(
+    team_id: TeamId, user_id: UserId, _admin: AdminDep, db: DbDep
+) -> Response:
+    """Take a user out of a team (admins only)."""
+    async with db.transaction() as uow:
+        await account_service.remove_member_by_ids(uow, team_id=team_id, user_id=user_id)
+    return Response(status_code=204)
 
 
 @router.get("/inboxes")
@@ -107,3 +190,28 @@ async def create_inbox(body: InboxCreate, _admin: AdminDep, db: DbDep) -> JsonRe
         )
         inbox, teams = await account_service.get_inbox(uow, inbox_id=inbox_id)
     return created(inbox_json(inbox, teams), f"/frontdesk/v1/inboxes/{inbox_id}")
+
+
+@router.patch("/inboxes/{inboxId}")
+async def update_inbox(
+    inbox_id: InboxId, body: InboxUpdate, _admin: AdminDep, db: DbDep
+) -> JsonResponse:
+    """Rename an inbox or switch it between INBOX and HELP_DESK (admins only)."""
+    async with db.transaction() as uow:
+        inbox, teams = await account_service.update_inbox(
+            uow, inbox_id=inbox_id, name=body.name, kind=body.type
+        )
+    return JsonResponse(inbox_json(inbox, teams))
+
+
+@router.put("/inboxes/{inboxId}/teams")
+async def set_inbox_teams(
+    inbox_id: InboxId, body: InboxTeamsSet, _admin: AdminDep, db: DbDep
+) -> JsonResponse:
+    """Give an inbox exactly these teams: their members see it (admins only)."""
+    team_ids = parse_ids(body.teamIds, field_name="teamIds")
+    async with db.transaction() as uow:
+        inbox, teams = await account_service.set_inbox_teams(
+            uow, inbox_id=inbox_id, team_ids=team_ids
+        )
+    return JsonResponse(inbox_json(inbox, teams))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from frontdesk.core.models import ms_to_iso
+from frontdesk.core.errors import validation_error
+from frontdesk.core.models import INT64_MAX, ms_to_iso
 
 
 class UserCreate(BaseModel):
@@ -31,6 +33,56 @@ class InboxCreate(BaseModel):
     teams: list[str] = Field(default_factory=list)
 
 
+class MeUpdate(BaseModel):
+    """What every user may change about themself."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, max_length=200)
+    availability: Literal["available", "away"] | None = None
+
+
+class UserUpdate(BaseModel):
+    """What admins change about a user; `active: false` deactivates, `capacity: null` lifts
+    the limit. Fields left out stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, max_length=200)
+    role: Literal["agent", "admin"] | None = None
+    capacity: int | None = Field(default=None, ge=0, le=100_000)
+    active: bool | None = None
+    availability: Literal["available", "away"] | None = None
+
+
+class TeamUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+
+
+class InboxUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    type: Literal["INBOX", "HELP_DESK"] | None = None
+
+
+class InboxTeamsSet(BaseModel):
+    teamIds: list[str | int] = Field(max_length=1000)
+
+
+def parse_ids(values: list[str | int], *, field_name: str) -> list[int]:
+    """Ids as the API spells them (strings, ints accepted) -> ints; 400 naming the field."""
+    ids = []
+    for value in values:
+        text = str(value).strip()
+        if not re.fullmatch(r"[0-9]{1,19}", text) or not 0 < int(text) <= INT64_MAX:
+            raise validation_error(f"{value!r} is not an id", field_name=field_name)
+        ids.append(int(text))
+    return ids
+
+
 def user_json(row: Any) -> dict[str, Any]:
     return {
         "id": str(row.id),
@@ -40,6 +92,7 @@ def user_json(row: Any) -> dict[str, Any]:
         "role": row.role,
         "active": row.active,
         "availability": row.availability,
+        "capacity": row.capacity,
         "createdAt": ms_to_iso(row.created_at),
     }
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 
+from frontdesk.accounts.events import TeamUpdated
 from frontdesk.accounts.models import Inbox, InboxTeam, Team, TeamMember, User
 from frontdesk.apps import service as app_service
 from frontdesk.core.db import UnitOfWork
 from frontdesk.core.errors import Conflict, NotFound, validation_error
+from frontdesk.core.events import Audience
 from frontdesk.core.models import now_ms
 
 ROLES = ("agent", "admin")
@@ -58,7 +60,6 @@ async def create_user(
     for team_id in team_ids:
         await uow.execute(insert(TeamMember).values(team_id=team_id, user_id=user_id))
     app_service.forget_credentials(uow)
-    app_service.forget_credentials(uow)
     return user_id
 
 
@@ -80,18 +81,48 @@ async def list_users(uow: UnitOfWork) -> list[Any]:
     return list((await uow.execute(select(User).order_by(User.id))).all())
 
 
+async def _check_team_name(uow: UnitOfWork, name: str, *, team_id: int | None = None) -> str:
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise validation_error("name must be 1 to 200 characters", field_name="name")
+    taken = await uow.scalar(select(Team.id).where(Team.name == name))
+    if taken is not None and taken != team_id:
+        raise Conflict(f"A team named {name!r} exists", field_name="name")
+    return name
+
+
 async def create_team(uow: UnitOfWork, *, name: str) -> int:
     """Create a team with a unique name."""
-    name = name.strip()
-    if not name:
-        raise validation_error("name must not be empty", field_name="name")
-    if await uow.scalar(select(Team.id).where(Team.name == name)) is not None:
-        raise Conflict(f"A team named {name!r} exists", field_name="name")
+    name = await _check_team_name(uow, name)
     now = now_ms()
     team_id: int = await uow.scalar(
         insert(Team).values(name=name, created_at=now, updated_at=now).returning(Team.id)
     )
     return team_id
+
+
+async def rename_team(uow: UnitOfWork, *, team_id: int, name: str) -> tuple[Any, list[int]]:
+    """Give a team another unique name."""
+    team, members = await get_team(uow, team_id=team_id)
+    name = await _check_team_name(uow, name, team_id=team_id)
+    if name != team.name:
+        await uow.execute(
+            update(Team).where(Team.id == team_id).values(name=name, updated_at=now_ms())
+        )
+        _emit_team_updated(uow, team_id, {"name": name}, members)
+    return await get_team(uow, team_id=team_id)
+
+
+def _emit_team_updated(
+    uow: UnitOfWork, team_id: int, changes: dict[str, Any], member_ids: list[int]
+) -> None:
+    uow.emit(
+        TeamUpdated(
+            team_id=team_id,
+            changes=changes,
+            audience=Audience(user_ids=tuple(sorted(set(member_ids))), admins=True),
+        )
+    )
 
 
 async def get_team_id(uow: UnitOfWork, *, name: str) -> int:
@@ -110,6 +141,8 @@ async def add_team_member(uow: UnitOfWork, *, team_id: int, user_id: int) -> Non
     if exists is not None:
         raise Conflict("Already a member of this team", field_name="userId")
     await uow.execute(insert(TeamMember).values(team_id=team_id, user_id=user_id))
+    members = await uow.execute(select(TeamMember.user_id).where(TeamMember.team_id == team_id))
+    _emit_team_updated(uow, team_id, {"addedUserIds": [str(user_id)]}, [m[0] for m in members])
     app_service.forget_credentials(uow)
 
 
@@ -200,9 +233,64 @@ async def add_member_by_ids(
     return await get_team(uow, team_id=team_id)
 
 
+async def remove_member_by_ids(
+    uow: UnitOfWork, *, team_id: int, user_id: int
+) -> tuple[Any, list[int]]:
+    """Take a user out of a team; 404 when they are not in it."""
+    _team, members = await get_team(uow, team_id=team_id)
+    if user_id not in members:
+        raise NotFound("Member", user_id, field_name="userId")
+    await uow.execute(
+        delete(TeamMember).where(TeamMember.team_id == team_id, TeamMember.user_id == user_id)
+    )
+    _emit_team_updated(uow, team_id, {"removedUserIds": [str(user_id)]}, members)
+    app_service.forget_credentials(uow)
+    return await get_team(uow, team_id=team_id)
+
+
 async def get_inbox(uow: UnitOfWork, *, inbox_id: int) -> tuple[Any, list[int]]:
     row = (await uow.execute(select(Inbox).where(Inbox.id == inbox_id))).first()
     if row is None:
         raise NotFound("Inbox", inbox_id)
     teams = await uow.execute(select(InboxTeam.team_id).where(InboxTeam.inbox_id == inbox_id))
     return row, sorted(t[0] for t in teams)
+
+
+async def update_inbox(
+    uow: UnitOfWork, *, inbox_id: int, name: str | None = None, kind: str | None = None
+) -> tuple[Any, list[int]]:
+    """Rename an inbox or make it a help desk (or back)."""
+    await get_inbox(uow, inbox_id=inbox_id)
+    values: dict[str, Any] = {}
+    if name is not None:
+        if not name.strip() or len(name.strip()) > 200:
+            raise validation_error("name must be 1 to 200 characters", field_name="name")
+        values["name"] = name.strip()
+    if kind is not None:
+        if kind not in INBOX_KINDS:
+            raise validation_error("type must be INBOX or HELP_DESK", field_name="type")
+        values["kind"] = kind
+    if values:
+        await uow.execute(
+            update(Inbox).where(Inbox.id == inbox_id).values(**values, updated_at=now_ms())
+        )
+    return await get_inbox(uow, inbox_id=inbox_id)
+
+
+async def set_inbox_teams(
+    uow: UnitOfWork, *, inbox_id: int, team_ids: list[int]
+) -> tuple[Any, list[int]]:
+    """Give an inbox exactly these teams (their members then see it)."""
+    await get_inbox(uow, inbox_id=inbox_id)
+    wanted = sorted(set(team_ids))
+    if wanted:
+        found = await uow.execute(select(Team.id).where(Team.id.in_(wanted)))
+        missing = sorted(set(wanted) - {row.id for row in found})
+        if missing:
+            raise NotFound("Team", missing[0], field_name="teamIds")
+    await uow.execute(delete(InboxTeam).where(InboxTeam.inbox_id == inbox_id))
+    for team_id in wanted:
+        await uow.execute(insert(InboxTeam).values(inbox_id=inbox_id, team_id=team_id))
+    # Who sees which inbox is part of every cached credential.
+    app_service.forget_credentials(uow)
+    return await get_inbox(uow, inbox_id=inbox_id)

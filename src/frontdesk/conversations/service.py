@@ -336,19 +336,28 @@ async def assign_thread(uow: UnitOfWork, *, thread_id: int, assignee: str, by: A
         )
     if thread.assignee_id == user_id:
         return thread
-    await _set_assignee(uow, thread=thread, user_id=user_id, by=by)
+    await set_assignee(uow, thread=thread, user_id=user_id, by=by)
     return await _reload(uow, thread_id)
 
 
-async def unassign_thread(uow: UnitOfWork, *, thread_id: int, by: Acting) -> None:
-    """Leave a thread without assignee; an unassigned one stays as it is."""
+async def unassign_thread(
+    uow: UnitOfWork, *, thread_id: int, by: Acting, reason: str | None = None
+) -> None:
+    """Leave a thread without assignee (`reason` says why, e.g. a deactivation); an unassigned
+    one stays as it is."""
     thread = await _locked_thread(uow, thread_id=thread_id, by=by, archived=False)
     if thread.assignee_id is not None:
-        await _set_assignee(uow, thread=thread, user_id=None, by=by)
+        await set_assignee(uow, thread=thread, user_id=None, by=by, reason=reason)
 
 
-async def _set_assignee(uow: UnitOfWork, *, thread: Any, user_id: int | None, by: Acting) -> None:
-    reason = assignment_reason(by.actor_id) if user_id is not None else None
+async def set_assignee(
+    uow: UnitOfWork, *, thread: Any, user_id: int | None, by: Acting, reason: str | None = None
+) -> None:
+    """Give a locked, visible `thread` (a row with id, inbox_id, assignee_id) a new assignee or
+    none, with its reason (default: who did it), a history entry and `conversation.assigned`.
+    The one way every assignment is written: by an agent, the API, or routing."""
+    if reason is None and user_id is not None:
+        reason = assignment_reason(by.actor_id)
     now = now_ms()
     await uow.execute(
         update(Thread)
