@@ -224,3 +224,40 @@ async def rotate_secrets(uow: UnitOfWork, *, app_id: int, grace_s: int) -> tuple
         )
     )
     return client_secret, webhook_secret
+
+
+# --- the admin's Apps page ------------------------------------------------------------------
+
+
+async def list_apps(uow: UnitOfWork) -> list[Any]:
+    """Every app, oldest first (the secrets are on the rows: show them only when asked)."""
+    return list((await uow.execute(select(App).order_by(App.id))).all())
+
+
+async def list_app_tokens(uow: UnitOfWork, *, app_id: int) -> list[Any]:
+    """An app's installation tokens, newest first, revoked ones included (digests only)."""
+    statement = (
+        select(
+            AccessToken.id,
+            AccessToken.name,
+            AccessToken.scopes,
+            AccessToken.created_at,
+            AccessToken.revoked_at,
+        )
+        .where(AccessToken.app_id == app_id, AccessToken.kind == "app")
+        .order_by(AccessToken.id.desc())
+    )
+    return list((await uow.execute(statement)).all())
+
+
+async def revoke_app_token(uow: UnitOfWork, *, app_id: int, token_id: int) -> None:
+    """Revoke one of the app's installation tokens; 404 for any other token."""
+    found = await uow.scalar(
+        select(AccessToken.revoked_at.is_(None)).where(
+            AccessToken.id == token_id, AccessToken.app_id == app_id, AccessToken.kind == "app"
+        )
+    )
+    if found is None:
+        raise NotFound("Token", token_id)
+    if found:
+        await revoke_token(uow, token_id=token_id)

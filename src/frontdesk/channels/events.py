@@ -25,3 +25,18 @@ class ChannelAccountUpdated(Event):
     channel_id: int
     channel_account_id: int
     inbox_id: int
+
+
+@register
+@dataclass(frozen=True)
+class StagingTokenCompleted(Event):
+    """Token-free on purpose: the event log is read by every stream of its audience, and the
+    staging token is the bridge's credential. `connection_id` is a digest of the token that the
+    admin's connect page computed when it started the flow (see `connection_id`)."""
+
+    name = "staging_token.completed"
+    description = "A bridge completed the staging token an admin started; its account exists."
+    channel_id: int
+    channel_account_id: int
+    inbox_id: int
+    connection_id: str

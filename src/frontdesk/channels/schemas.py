@@ -187,3 +187,38 @@ def staging_token_json(row: Any) -> dict[str, Any]:
     if identifier is not None:
         body["deliveryIdentifier"] = identifier
     return body
+
+
+class AssignmentTargets(BaseModel):
+    """Who automatic assignment chooses among (mode USERS_AND_TEAMS)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    userIds: list[Id] = Field(default_factory=list, max_length=500)
+    teamIds: list[Id] = Field(default_factory=list, max_length=500)
+
+
+class ChannelAccountRouting(BaseModel):
+    """A channel account's routing (DESIGN 7): properties of its new conversations, automatic
+    assignment, and what a message on a closed conversation does."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    defaultProperties: dict[str, Any] = Field(default_factory=dict)
+    assignmentMode: Literal["OFF", "USERS_AND_TEAMS", "CONTACT_OWNER"] = "OFF"
+    assignmentTargets: AssignmentTargets = Field(default_factory=AssignmentTargets)
+    closedThreadPolicy: Literal["REOPEN", "NEW_THREAD"] = "REOPEN"
+
+
+def routing_json(account_id: int, routing: Any) -> dict[str, Any]:
+    """A channel account's routing (`manage.Routing`) as the API answers it."""
+    return {
+        "channelAccountId": str(account_id),
+        "defaultProperties": routing.default_properties,
+        "assignmentMode": routing.assignment_mode,
+        "assignmentTargets": {
+            "userIds": [str(i) for i in routing.user_ids],
+            "teamIds": [str(i) for i in routing.team_ids],
+        },
+        "closedThreadPolicy": routing.closed_thread_policy,
+    }

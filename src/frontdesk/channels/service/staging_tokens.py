@@ -3,10 +3,12 @@ channel's bridge completes it and the authorized account is created."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from sqlalchemy import insert, select, update
 
+from frontdesk.channels.events import StagingTokenCompleted
 from frontdesk.channels.models import StagingToken
 from frontdesk.channels.schemas import DeliveryIdentifier
 from frontdesk.channels.service.accounts import check_inbox, insert_account, normalised_identifier
@@ -14,6 +16,7 @@ from frontdesk.channels.service.conversations_views import get_public_channel
 from frontdesk.channels.service.custom_channels import get_channel
 from frontdesk.core.db import UnitOfWork
 from frontdesk.core.errors import Conflict, NotFound
+from frontdesk.core.events import Audience
 from frontdesk.core.models import now_ms
 from frontdesk.core.security import new_token
 
@@ -100,7 +103,22 @@ async def complete_staging_token(
     ).first()
     if claimed is None:
         raise Conflict("This staging token was already used", field_name="accountToken")
+    uow.emit(
+        StagingTokenCompleted(
+            channel_id=channel_id,
+            channel_account_id=account_id,
+            inbox_id=staged.inbox_id,
+            connection_id=connection_id(token),
+            audience=Audience(user_ids=(staged.user_id,)),
+        )
+    )
     return await get_staging_token(uow, token=token)
+
+
+def connection_id(token: str) -> str:
+    """A public name of a connection in progress: a digest of its staging token, so the admin's
+    page and its event can name it without the secret travelling in events or URLs."""
+    return hashlib.sha256(token.encode()).hexdigest()[:32]
 
 
 async def get_staging_token(uow: UnitOfWork, *, token: str) -> Any:
