@@ -12,6 +12,7 @@ from frontdesk.realtime.hub import EventHub
 from frontdesk.realtime.stream import (
     READ_SCOPE,
     EventStreamResponse,
+    KeepAlive,
     open_stream,
     parse_last_event_id,
 )
@@ -48,7 +49,11 @@ async def stream_events(
     ] = None,
 ) -> EventStreamResponse:
     """Stream the events the caller may see as Server-Sent Events; resume after Last-Event-ID
-    (without it, only new events)."""
+    (without it, only new events). A user's open stream keeps them present (online) for
+    automatic assignment."""
     hub: EventHub = request.app.state.hub
     after_id = parse_last_event_id(last_event_id, last_event_id_query)
-    return open_stream(hub, principal=principal, after_id=after_id)
+    keep_alive: KeepAlive | None = None
+    if principal.kind == "user" and principal.user_id is not None:
+        keep_alive = request.app.state.presence.keeper(principal.user_id)
+    return open_stream(hub, principal=principal, after_id=after_id, keep_alive=keep_alive)

@@ -4,7 +4,7 @@ filtered to what the client may see, with heartbeats; ends on disconnect and on 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from contextlib import aclosing
 
 import orjson
@@ -21,6 +21,10 @@ READ_SCOPE = "conversations.read"
 READY = b": ready\n\n"  # sent once the stream's start is fixed: later commits will reach it
 PING = b": ping\n\n"
 REPLAY_BATCH = 500
+
+# Awaited on connect and before each frame: renews the user's presence when due (routing
+# provides it; the stream knows nothing of presence but that it is kept while it runs).
+KeepAlive = Callable[[], Awaitable[None]]
 
 
 def can_see(principal: Principal, record: EventRecord) -> bool:
@@ -68,12 +72,14 @@ class EventStream:
         after_id: int | None,
         heartbeat_s: float,
         max_backlog: int,
+        keep_alive: KeepAlive | None = None,
     ) -> None:
         self.hub = hub
         self.principal = principal
         self.after_id = after_id
         self.heartbeat_s = heartbeat_s
         self.max_backlog = max_backlog
+        self.keep_alive = keep_alive
         self.cursor = 0
         self._last_write = time.monotonic()
 
@@ -82,14 +88,17 @@ class EventStream:
         replay leaves no gap between the two."""
         subscription = self.hub.subscribe()
         try:
+            await self._keep_alive()
             self.cursor = await self._start_id()
             yield self._sent(READY)
             while not subscription.closed:
                 async with aclosing(self._catch_up(subscription)) as chunks:
                     async for chunk in chunks:
+                        await self._keep_alive()
                         yield self._sent(chunk)
                 async with aclosing(self._follow(subscription)) as chunks:
                     async for chunk in chunks:
+                        await self._keep_alive()
                         yield self._sent(chunk)
                 if subscription.overflowed:
                     self.hub.unsubscribe(subscription)
@@ -152,6 +161,10 @@ class EventStream:
                 frames.append(record.frame)
         return b"".join(frames)
 
+    async def _keep_alive(self) -> None:
+        if self.keep_alive is not None:
+            await self.keep_alive()
+
     def _until_ping(self) -> float:
         return self.heartbeat_s - (time.monotonic() - self._last_write)
 
@@ -179,7 +192,11 @@ class EventStreamResponse(StreamingResponse):
 
 
 def open_stream(
-    hub: EventHub, *, principal: Principal, after_id: int | None
+    hub: EventHub,
+    *,
+    principal: Principal,
+    after_id: int | None,
+    keep_alive: KeepAlive | None = None,
 ) -> EventStreamResponse:
     """The SSE response of one client, with the hub's heartbeat and backlog settings."""
     settings = hub.settings
@@ -189,5 +206,6 @@ def open_stream(
         after_id=after_id,
         heartbeat_s=settings.sse_heartbeat_s,
         max_backlog=settings.sse_max_backlog,
+        keep_alive=keep_alive,
     )
     return EventStreamResponse(stream.frames())

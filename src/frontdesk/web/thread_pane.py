@@ -129,6 +129,7 @@ async def thread_context(
             )
         ).all()
         previous = await _previous_threads(uow, row=row, principal=principal)
+        owner_choices = await _owner_choices(uow, owner_id=row.contact_owner_id)
     messages = [_message(m, files, names, principal, zone) for m in page]
     return {
         "thread": _thread(row, names),
@@ -138,6 +139,7 @@ async def thread_context(
         "oldest_message_id": messages[0].id if messages else None,
         "previous_threads": previous,
         "assignees": [{"id": a.id, "name": a.name or a.email} for a in assignees],
+        "owner_choices": owner_choices,
         "composer": _composer(row, settings),
         "viewer_id": principal.user_id,
     }
@@ -273,6 +275,20 @@ async def _assignable_users(uow: UnitOfWork, *, inbox_id: int) -> list[Any]:
     return list((await uow.execute(query)).all())
 
 
+async def _owner_choices(uow: UnitOfWork, *, owner_id: int | None) -> list[dict[str, Any]]:
+    """Who may own a contact: every active user (ownership is not tied to an inbox), plus
+    the current owner if deactivated, so the dropdown still shows who it is."""
+    query = (
+        select(User.id, User.name, User.email, User.active)
+        .where(or_(User.active.is_(True), User.id == owner_id))
+        .order_by(func.lower(User.name), User.id)
+    )
+    return [
+        {"id": u.id, "name": (u.name or u.email) + ("" if u.active else " (deactivated)")}
+        for u in await uow.execute(query)
+    ]
+
+
 async def _names(
     uow: UnitOfWork,
     page: list[Any],
@@ -327,7 +343,8 @@ def _contact_name(row: Any) -> str:
 
 
 def reason_of(row: Any) -> str:
-    return str(row.assignment_reason or "") if row.assignee_id is not None else ""
+    # Unassigned, a reason says why routing left it so ("Waiting: nobody ... is available").
+    return str(row.assignment_reason or "")
 
 
 def _reason_text(reason: str, names: _Names) -> str:

@@ -3,6 +3,7 @@ import { connect, formatTimes } from "./live.js";
 import { initList } from "./list.js";
 import { initKeys } from "./keys.js";
 import { initNotifications } from "./notify.js";
+import { initPresence } from "./presence.js";
 import { initThreadPane } from "./thread.js";
 
 formatTimes();
@@ -13,3 +14,4 @@ if (document.getElementById("thread-list")) {
 }
 initNotifications();
 connect();
+initPresence();

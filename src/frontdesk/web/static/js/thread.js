@@ -5,6 +5,7 @@
 import { api, fragment, me } from "./api.js";
 import { formatTimes } from "./live.js";
 import { focusComposer, initComposer, postMessage } from "./composer.js";
+import { initContactOwner } from "./contact_owner.js";
 
 export { focusComposer };
 
@@ -480,6 +481,7 @@ export function initThreadPane() {
   rememberTimeZone();
   onClicks();
   onLive();
+  initContactOwner({ refresh: refreshThread });
   const id = openThreadId();
   if (id) {
     history.replaceState({ threadId: id }, "", location.href);
