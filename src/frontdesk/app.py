@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from frontdesk import __version__
+from frontdesk.api.docs import install_docs
 from frontdesk.api.errors import BodyLimitMiddleware, install_error_handlers
 from frontdesk.api.router import mount_routers
 from frontdesk.config import Settings
@@ -16,18 +17,25 @@ from frontdesk.core.events import EventBus
 from frontdesk.core.runner import JobKind, JobRunner, RunnerConfig
 from frontdesk.delivery import channel as channel_delivery
 from frontdesk.delivery.send import WebhookClient
+from frontdesk.email import tasks as email_tasks
 from frontdesk.notifications import handlers as notification_handlers
 from frontdesk.realtime.hub import EventHub
+from frontdesk.routing import handlers as routing_handlers
+from frontdesk.routing import tasks as routing_tasks
+from frontdesk.routing.clock import Clock
+from frontdesk.routing.presence import Presence
 from frontdesk.web.setup import install_web
 from frontdesk.webhooks import handlers as webhook_handlers
 from frontdesk.webhooks import tasks as webhook_tasks
 
 
-def wire_handlers(bus: EventBus, settings: Settings) -> None:
+def wire_handlers(bus: EventBus, settings: Settings, clock: Clock | None = None) -> None:
     """Every in-transaction handler (producers never import consumers). Every process that
-    writes gets them: they write what must commit with the change (job rows)."""
+    writes gets them: they write what must commit with the change (job rows). Routing comes
+    before notifications: they read the assignee it sets on `conversation.created`."""
     channel_delivery.register_handlers(bus)
     webhook_handlers.register_handlers(bus, settings)
+    routing_handlers.register_handlers(bus, settings, clock)
     notification_handlers.register_handlers(bus)
 
 
@@ -41,6 +49,8 @@ def job_kinds(settings: Settings, db: Database, client: WebhookClient) -> list[J
     return [
         *channel_delivery.ChannelDeliveries(db, settings, client).job_kinds(),
         webhook_tasks.job_kind(db, client),
+        email_tasks.job_kind(settings),
+        routing_tasks.job_kind(db, routing_handlers.config_of(db.hooks, settings)),
     ]
 
 
@@ -68,10 +78,11 @@ def build_runner(settings: Settings, db: Database, *, concurrency: int | None = 
     return runner
 
 
-def build_database(settings: Settings) -> tuple[Database, EventBus]:
-    """The database of a process, with the in-transaction handlers on its bus."""
+def build_database(settings: Settings, *, clock: Clock | None = None) -> tuple[Database, EventBus]:
+    """The database of a process, with the in-transaction handlers on its bus (routing reads
+    `clock`: the wall clock unless a test passes its own)."""
     bus = EventBus()
-    wire_handlers(bus, settings)
+    wire_handlers(bus, settings, clock)
     db = Database(settings.resolved_database_url(), hooks=bus, pool_size=settings.db_pool_size)
     return db, bus
 
@@ -105,7 +116,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         version=__version__,
         description="Shared inbox with HubSpot-compatible custom channels and conversations APIs.",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # served by install_docs, without a CDN
         openapi_url="/openapi.json",
         redoc_url=None,
     )
@@ -114,7 +125,10 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     app.state.bus = bus
     app.state.hub = hub
     app.state.runner = runner
+    app.state.presence = Presence(db, routing_handlers.config_of(bus, settings))
+    app.state.clock = app.state.presence.config.clock
     install_error_handlers(app)
+    install_docs(app)
     mount_routers(app)
     install_web(app, settings)
     app.add_middleware(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -64,6 +65,12 @@ class Settings(BaseSettings):
     event_poll_s: float = Field(
         default=1.0, description="How often the event tailer polls when no wake-up arrives."
     )
+    presence_grace_s: float = Field(
+        default=45.0,
+        gt=0,
+        description="A user is online while their event stream renewed presence this recently "
+        "(renewed every third of it; keep it over twice SSE_HEARTBEAT_S).",
+    )
     run_worker: bool = Field(
         default=True, description="Run the job worker inside `serve` (`--no-worker` sets false)."
     )
@@ -75,8 +82,25 @@ class Settings(BaseSettings):
         default=900.0,
         description="How long a reply waits for an earlier one of its thread still retrying.",
     )
-    smtp_url: str = ""
-    smtp_from: str = "frontdesk@localhost"
+    smtp_host: str = Field(
+        default="", description="Outgoing mail server; empty means email is not sent."
+    )
+    smtp_port: int = Field(
+        default=0, description="Its port; 0 means the usual one for SMTP_TLS (25, 587, 465)."
+    )
+    smtp_tls: Literal["none", "starttls", "tls"] = Field(
+        default="starttls",
+        description="none: plain SMTP; starttls: upgrade with STARTTLS (required); tls: "
+        "implicit TLS from the first byte.",
+    )
+    smtp_username: str = Field(default="", description="SMTP AUTH user; empty means no AUTH.")
+    smtp_password: SecretStr = Field(default=SecretStr(""), description="SMTP AUTH password.")
+    smtp_from: str = Field(
+        default="frontdesk@localhost", description="Sender address of outgoing mail."
+    )
+    smtp_timeout_s: float = Field(
+        default=30.0, gt=0, description="Timeout of one SMTP connection or command, seconds."
+    )
     db_pool_size: int = Field(default=10, description="PostgreSQL connections per process.")
     session_ttl_s: int = Field(
         default=14 * 24 * 3600, description="How long a web sign-in lasts, in seconds."

@@ -1,9 +1,11 @@
 """Every table, imported in one place so Alembic and the tests see the whole schema."""
 
+from frontdesk.accounts import events as account_events
 from frontdesk.accounts import models as accounts_models
 from frontdesk.apps import models as apps_models
 from frontdesk.channels import events as channel_events
 from frontdesk.channels import models as channels_models
+from frontdesk.contacts import events as contact_events
 from frontdesk.contacts import models as contacts_models
 from frontdesk.conversations import events as conversation_events
 from frontdesk.conversations import models as conversations_models
@@ -21,10 +23,12 @@ from frontdesk.webhooks import models as webhooks_models
 metadata = Base.metadata
 
 __all__ = [
+    "account_events",
     "accounts_models",
     "apps_models",
     "channel_events",
     "channels_models",
+    "contact_events",
     "contacts_models",
     "conversation_events",
     "conversations_models",

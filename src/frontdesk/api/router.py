@@ -6,7 +6,9 @@ from fastapi import APIRouter, FastAPI
 
 from frontdesk.accounts import routes as account_routes
 from frontdesk.api import health, metrics
+from frontdesk.channels import admin_routes as channel_admin_routes
 from frontdesk.channels import routes as channel_routes
+from frontdesk.contacts import routes as contact_routes
 from frontdesk.conversations import inbox_routes
 from frontdesk.conversations import routes as conversation_routes
 from frontdesk.delivery import routes as delivery_routes
@@ -14,6 +16,7 @@ from frontdesk.files import routes as file_routes
 from frontdesk.messages import routes as message_routes
 from frontdesk.messages import thread_routes as message_thread_routes
 from frontdesk.notifications import routes as notification_routes
+from frontdesk.properties import routes as property_routes
 from frontdesk.realtime import routes as realtime_routes
 from frontdesk.webhooks import routes as webhook_routes
 
@@ -59,5 +62,8 @@ def mount_routers(app: FastAPI) -> None:
     app.include_router(inbox_routes.router, tags=["inbox views"])
     app.include_router(webhook_routes.router, tags=["webhooks"])
     app.include_router(delivery_routes.router, tags=["deliveries"])
+    app.include_router(channel_admin_routes.router, tags=["channel accounts (admin)"])
     app.include_router(notification_routes.router, tags=["notifications"])
+    app.include_router(contact_routes.router, tags=["contacts"])
+    app.include_router(property_routes.router, tags=["conversation properties"])
     app.include_router(metrics.router, tags=["metrics"])

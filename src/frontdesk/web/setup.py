@@ -8,7 +8,16 @@ from fastapi.staticfiles import StaticFiles
 
 from frontdesk.accounts.throttle import LoginThrottle
 from frontdesk.config import Settings
-from frontdesk.web import login, routes, settings_routes, thread_routes
+from frontdesk.web import (
+    app_settings,
+    channel_settings,
+    connect_settings,
+    login,
+    people_settings,
+    routes,
+    settings_routes,
+    thread_routes,
+)
 from frontdesk.web.auth import FRAGMENT_HEADER, AdminPageRequired, LoginRequired, login_url
 from frontdesk.web.templating import STATIC_DIR, render
 
@@ -37,4 +46,8 @@ def install_web(app: FastAPI, settings: Settings) -> None:
     app.include_router(routes.router)
     app.include_router(thread_routes.router)
     app.include_router(settings_routes.router)
+    app.include_router(channel_settings.router)
+    app.include_router(connect_settings.router)
+    app.include_router(app_settings.router)
+    app.include_router(people_settings.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
