@@ -95,13 +95,16 @@ async def follow_up(
     return await published(client, world.bridge, body)
 
 
-async def assign(db: Database, *, thread_id: int | str, user_id: int) -> None:
+async def assign(
+    db: Database, *, thread_id: int | str, user_id: int, by: str | None = None
+) -> None:
+    """Assign the thread to `user_id`, by `by` (an actor id; default: the user takes it)."""
     async with db.transaction() as uow:
         await conversation_service.assign_thread(
             uow,
             thread_id=int(thread_id),
             assignee=f"A-{user_id}",
-            by=conversation_service.Acting(actor_id="I-1", inbox_ids=None),
+            by=conversation_service.Acting(actor_id=by or f"A-{user_id}", inbox_ids=None),
         )
 
 

@@ -15,7 +15,11 @@ from frontdesk.core.events import Event
 from frontdesk.messages.events import MessageCreated
 from frontdesk.notifications import handlers
 from frontdesk.notifications import service as notification_service
-from frontdesk.notifications.models import NEW_MESSAGE_ASSIGNED, NEW_UNASSIGNED_CONVERSATION
+from frontdesk.notifications.models import (
+    CONVERSATION_ASSIGNED,
+    NEW_MESSAGE_ASSIGNED,
+    NEW_UNASSIGNED_CONVERSATION,
+)
 from tests.messages.publish_setup import BUSINESS_PHONE, participant
 from tests.notifications.conftest import (
     THREADS,
@@ -111,6 +115,47 @@ async def test_a_conversation_that_gets_an_assignee_notifies_only_the_assignee(
         if e.payload["messageId"] == message["id"]
     ]
     assert created.payload["assigneeId"] == str(world.assignee)
+
+
+@pytest.mark.asyncio
+async def test_a_conversation_given_by_someone_else_notifies_the_new_assignee(
+    client: httpx.AsyncClient, db: Database, world: World
+) -> None:
+    conversation = await new_conversation(client, world, text="Where is my parcel?")
+    before = await notifications(db)
+
+    await assign(db, thread_id=conversation.thread_id, user_id=world.assignee, by="I-1")
+    await assign(
+        db, thread_id=conversation.thread_id, user_id=world.mate, by=f"A-{world.admin_member}"
+    )
+    await assign(db, thread_id=conversation.thread_id, user_id=world.mate)  # again, herself
+
+    new = (await notifications(db))[len(before) :]
+    assert [(r.user_id, r.kind) for r in new] == [
+        (world.assignee, CONVERSATION_ASSIGNED),
+        (world.mate, CONVERSATION_ASSIGNED),
+    ]
+    assert {r.thread_id for r in new} == {conversation.thread_id}
+    assert new[0].message_id == int(conversation.message["id"])
+    assert new[0].body == "assigned through the API by I-1"
+    async with db.read() as uow:
+        admin_name = await uow.scalar(select(User.name).where(User.id == world.admin_member))
+    assert new[1].body == f"{admin_name} assigned this conversation to you"
+    events = (await notification_events(db))[-2:]
+    assert [e.payload["kind"] for e in events] == [CONVERSATION_ASSIGNED] * 2
+
+
+@pytest.mark.asyncio
+async def test_assignment_notifications_have_their_own_switch(
+    client: httpx.AsyncClient, db: Database, world: World
+) -> None:
+    await _set_prefs(db, world.assignee, conversation_assigned=False)
+    conversation = await new_conversation(client, world)
+    before = await notifications(db)
+    await assign(db, thread_id=conversation.thread_id, user_id=world.assignee, by="I-1")
+    await assign(db, thread_id=conversation.thread_id, user_id=world.mate, by="I-1")
+    new = (await notifications(db))[len(before) :]
+    assert [(r.user_id, r.kind) for r in new] == [(world.mate, CONVERSATION_ASSIGNED)]
 
 
 @pytest.mark.asyncio

@@ -25,6 +25,7 @@ ALL_ON = {
     "enabled": True,
     "newMessageAssigned": True,
     "newUnassignedConversation": True,
+    "conversationAssigned": True,
     "browser": True,
 }
 

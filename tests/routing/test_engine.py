@@ -50,6 +50,13 @@ async def test_least_loaded_then_assigned_longest_ago_with_the_reason(
     assert [e.payload["assigneeId"] for e in events] == [str(a) for a in (first, second) * 2]
     assert events[0].payload["reason"].startswith("Round-robin among")
     assert await queued(db) == []
+    # Each assignee hears of their conversation with its reason; nobody gets the "new
+    # unassigned conversation" one.
+    notes = await event_rows(db, "notification.created")
+    assert [(n.user_ids, n.payload["kind"]) for n in notes] == [
+        ([a], "CONVERSATION_ASSIGNED") for a in (first, second) * 2
+    ]
+    assert notes[1].payload["body"] == row.assignment_reason
 
 
 @pytest.mark.asyncio

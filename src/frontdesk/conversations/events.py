@@ -40,6 +40,7 @@ class ConversationAssigned(Event):
     assignee_id: int | None
     previous_assignee_id: int | None
     reason: str | None = None
+    actor_id: str | None = None  # who assigned: "A-<userId>", "S-routing", "I-<appId>"
 
 
 @register

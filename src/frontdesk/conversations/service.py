@@ -387,6 +387,7 @@ async def set_assignee(
             assignee_id=user_id,
             previous_assignee_id=previous,
             reason=reason,
+            actor_id=by.actor_id,
             audience=Audience(
                 inbox_id=thread.inbox_id,
                 user_ids=tuple(u for u in (previous, user_id) if u is not None),

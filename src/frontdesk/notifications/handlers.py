@@ -13,9 +13,12 @@ cost), and then costs one indexed query when no notification is due. A new conve
 first message never names an assignee (the thread was created unassigned in the same
 transaction), so the conversation notification is the only one it brings.
 
-Routing that assigns a new thread in its own `conversation.created` handler must be wired
-before these handlers: the conversation handler reads the assignee when it runs. Such a
-thread then brings no notification here (an assignment notification would be its own kind).
+* `conversation.assigned` to a user by someone else (a teammate, automatic assignment, an
+  integration): a notification for that user if they are active, see the inbox and want it.
+
+Routing assigns a new thread in its own `conversation.created` handler, wired before these:
+the conversation handler reads the assignee when it runs, so a routed thread brings its
+assignee the assignment notification instead of the team the unassigned one.
 """
 
 from __future__ import annotations
@@ -29,14 +32,16 @@ from sqlalchemy.orm import Mapped
 from frontdesk.accounts.models import InboxTeam, TeamMember, User
 from frontdesk.channels.models import Channel
 from frontdesk.contacts.models import Contact
-from frontdesk.conversations.events import ConversationCreated
+from frontdesk.conversations.events import ConversationAssigned, ConversationCreated
 from frontdesk.conversations.models import Thread
+from frontdesk.conversations.schemas import agent_actor_id
 from frontdesk.core.db import UnitOfWork
 from frontdesk.core.events import Event, EventBus
 from frontdesk.messages.events import MessageCreated
 from frontdesk.messages.models import Message
 from frontdesk.notifications import service as notification_service
 from frontdesk.notifications.models import (
+    CONVERSATION_ASSIGNED,
     NEW_MESSAGE_ASSIGNED,
     NEW_UNASSIGNED_CONVERSATION,
     NotificationSettings,
@@ -45,6 +50,7 @@ from frontdesk.notifications.models import (
 UNKNOWN_CONTACT = "Unknown contact"
 NO_TEXT_MESSAGE = "New message"  # an attachment without text
 NO_TEXT_CONVERSATION = "New conversation"
+ASSIGNED_TO_YOU = "Assigned to you"
 
 
 def _wants(switch: Mapped[bool]) -> ColumnElement[bool]:
@@ -61,28 +67,38 @@ _TITLE_COLUMNS = (
     Contact.phone.label("contact_phone"),
     Channel.name.label("channel_name"),
 )
-# A row only when the assignee should hear of the message (built once: the hot path).
-_ASSIGNEE_DUE = (
-    select(*_TITLE_COLUMNS)
-    .select_from(User)
-    .join(Thread, Thread.id == bindparam("thread_id"))
-    .join(Contact, Contact.id == Thread.contact_id)
-    .join(Channel, Channel.id == Thread.channel_id)
-    .outerjoin(NotificationSettings, NotificationSettings.user_id == User.id)
-    .where(
-        User.id == bindparam("user_id"),
-        User.active == true(),
-        or_(
-            User.role == "admin",
-            exists().where(
-                InboxTeam.inbox_id == Thread.inbox_id,
-                TeamMember.team_id == InboxTeam.team_id,
-                TeamMember.user_id == User.id,
+
+
+def _user_due(switch: Mapped[bool]) -> Any:
+    """A row (the title columns and the thread's latest message) only when the user, active
+    and still seeing the thread's inbox, wants notifications of `switch`'s kind."""
+    return (
+        select(*_TITLE_COLUMNS, Thread.last_message_id)
+        .select_from(User)
+        .join(Thread, Thread.id == bindparam("thread_id"))
+        .join(Contact, Contact.id == Thread.contact_id)
+        .join(Channel, Channel.id == Thread.channel_id)
+        .outerjoin(NotificationSettings, NotificationSettings.user_id == User.id)
+        .where(
+            User.id == bindparam("user_id"),
+            User.active == true(),
+            or_(
+                User.role == "admin",
+                exists().where(
+                    InboxTeam.inbox_id == Thread.inbox_id,
+                    TeamMember.team_id == InboxTeam.team_id,
+                    TeamMember.user_id == User.id,
+                ),
             ),
-        ),
-        _wants(NotificationSettings.new_message_assigned),
+            _wants(switch),
+        )
     )
-)
+
+
+# Built once: the message one runs on the hot path.
+_ASSIGNEE_DUE = _user_due(NotificationSettings.new_message_assigned)
+_ASSIGNED_DUE = _user_due(NotificationSettings.conversation_assigned)
+
 # The inbox's team members who should hear of a new unassigned conversation.
 _CONVERSATION_DUE = (
     select(User.id.label("user_id"), *_TITLE_COLUMNS)
@@ -159,6 +175,41 @@ async def on_conversation_created(uow: UnitOfWork, event: Event) -> None:
     )
 
 
+async def on_conversation_assigned(uow: UnitOfWork, event: Event) -> None:
+    """Tell a user that someone else (a teammate, automatic assignment, an integration) gave
+    them a conversation; taking one yourself brings nothing."""
+    assert isinstance(event, ConversationAssigned)
+    user_id = event.assignee_id
+    if user_id is None or event.actor_id == agent_actor_id(user_id):
+        return
+    row = (
+        await uow.execute(_ASSIGNED_DUE, {"thread_id": event.thread_id, "user_id": user_id})
+    ).first()
+    if row is None:
+        return
+    notification = notification_service.NewNotification(
+        kind=CONVERSATION_ASSIGNED,
+        thread_id=event.thread_id,
+        message_id=row.last_message_id,
+        inbox_id=event.inbox_id,
+        title=_title(row),
+        body=await _assigned_body(uow, event),
+    )
+    await notification_service.create_notifications(
+        uow, user_ids=[user_id], notification=notification
+    )
+
+
+async def _assigned_body(uow: UnitOfWork, event: ConversationAssigned) -> str:
+    """Who gave it: a teammate by name; routing and integrations by their stored reason."""
+    actor = event.actor_id or ""
+    if actor.startswith("A-") and actor[2:].isdigit():
+        name = await uow.scalar(select(User.name).where(User.id == int(actor[2:])))
+        if name:
+            return f"{name} assigned this conversation to you"
+    return event.reason or ASSIGNED_TO_YOU
+
+
 _wired: weakref.WeakSet[EventBus] = weakref.WeakSet()
 
 
@@ -169,3 +220,4 @@ def register_handlers(bus: EventBus) -> None:
     _wired.add(bus)
     bus.on(MessageCreated, on_message_created)
     bus.on(ConversationCreated, on_conversation_created)
+    bus.on(ConversationAssigned, on_conversation_assigned)

@@ -9,6 +9,7 @@ from frontdesk.core.models import Base, IdMixin, now_ms
 
 NEW_MESSAGE_ASSIGNED = "NEW_MESSAGE_ASSIGNED"
 NEW_UNASSIGNED_CONVERSATION = "NEW_UNASSIGNED_CONVERSATION"
+CONVERSATION_ASSIGNED = "CONVERSATION_ASSIGNED"
 
 
 class NotificationSettings(Base):
@@ -22,6 +23,7 @@ class NotificationSettings(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     new_message_assigned: Mapped[bool] = mapped_column(Boolean, default=True)
     new_unassigned_conversation: Mapped[bool] = mapped_column(Boolean, default=True)
+    conversation_assigned: Mapped[bool] = mapped_column(Boolean, default=True)
     browser: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[int] = mapped_column(BigInteger, default=now_ms, onupdate=now_ms)
 

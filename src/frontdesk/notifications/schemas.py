@@ -17,6 +17,7 @@ class NotificationSettingsRead(BaseModel):
     enabled: bool
     newMessageAssigned: bool
     newUnassignedConversation: bool
+    conversationAssigned: bool
     browser: bool
 
 
@@ -28,6 +29,7 @@ class NotificationSettingsUpdate(BaseModel):
     enabled: StrictBool = True
     newMessageAssigned: StrictBool = True
     newUnassignedConversation: StrictBool = True
+    conversationAssigned: StrictBool = True
     browser: StrictBool = True
 
     def changes(self) -> dict[str, bool]:
@@ -39,6 +41,7 @@ _SNAKE = {
     "enabled": "enabled",
     "newMessageAssigned": "new_message_assigned",
     "newUnassignedConversation": "new_unassigned_conversation",
+    "conversationAssigned": "conversation_assigned",
     "browser": "browser",
 }
 

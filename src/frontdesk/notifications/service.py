@@ -17,7 +17,13 @@ from frontdesk.notifications.models import Notification, NotificationSettings
 
 TITLE_CHARS = 300
 BODY_CHARS = 300
-SETTING_NAMES = ("enabled", "new_message_assigned", "new_unassigned_conversation", "browser")
+SETTING_NAMES = (
+    "enabled",
+    "new_message_assigned",
+    "new_unassigned_conversation",
+    "conversation_assigned",
+    "browser",
+)
 
 
 @dataclass(frozen=True)
@@ -25,6 +31,7 @@ class Preferences:
     enabled: bool = True
     new_message_assigned: bool = True
     new_unassigned_conversation: bool = True
+    conversation_assigned: bool = True
     browser: bool = True
 
 

@@ -28,6 +28,11 @@ SWITCHES = (
         "New unassigned conversation in my inboxes",
         "When a conversation arrives that nobody owns yet.",
     ),
+    (
+        "conversation_assigned",
+        "A conversation assigned to me by someone else",
+        "When a teammate, automatic assignment or an integration gives you a conversation.",
+    ),
     ("browser", "Browser notifications", "Also show them as notifications of your browser."),
 )
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 00:38:49.887282
+Create Date: 2026-11-29 01:46:38.987607
 """
 
 from collections.abc import Sequence
@@ -324,6 +324,7 @@ def upgrade() -> None:
         sa.Column("enabled", sa.Boolean(), nullable=False),
         sa.Column("new_message_assigned", sa.Boolean(), nullable=False),
         sa.Column("new_unassigned_conversation", sa.Boolean(), nullable=False),
+        sa.Column("conversation_assigned", sa.Boolean(), nullable=False),
         sa.Column("browser", sa.Boolean(), nullable=False),
         sa.Column("updated_at", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
