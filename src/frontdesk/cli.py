@@ -401,7 +401,50 @@ def build_parser() -> argparse.ArgumentParser:
     inbox.add_argument("--rate", type=float, default=200.0, help="messages/s during the live run")
     inbox.set_defaults(func=cmd_bench_inbox)
 
+    bench_search = bench.add_parser("search", help="search latency and index build on the corpus")
+    _corpus_args(bench_search, threads=100_000, messages=1_000_000)
+    bench_search.add_argument("--queries", type=int, default=200, help="measured searches")
+    bench_search.set_defaults(func=cmd_bench_search)
+
+    search = sub.add_parser("search", help="the search index")
+    search_sub = search.add_subparsers(dest="sub", required=True)
+    reindex = search_sub.add_parser("reindex", help="rebuild the search index, with a progress bar")
+    reindex.add_argument("--data-dir")
+    reindex.add_argument("--database-url")
+    reindex.add_argument("--json", action="store_true")
+    reindex.set_defaults(func=cmd_search_reindex)
+
     return parser
+
+
+def cmd_search_reindex(args: argparse.Namespace) -> None:
+    from frontdesk.bench.search import progress_bar
+    from frontdesk.search import service as search_service
+
+    async def action(db: Database) -> dict[str, Any]:
+        done = await search_service.reindex(db, progress=progress_bar("reindex"))
+        return {"messages": done.messages, "contacts": done.contacts, "seconds": done.seconds}
+
+    result = _run_with_db(args, action)
+    human = (
+        f"Reindexed {result['messages']} messages and {result['contacts']} contacts "
+        f"in {result['seconds']:.1f} s"
+    )
+    _print(args, result, human)
+
+
+def cmd_bench_search(args: argparse.Namespace) -> None:
+    from frontdesk.bench import search
+
+    results = search.run_search(
+        data_dir=Path(args.data_dir) if args.data_dir else None,
+        database_url=args.database_url,
+        threads=args.threads,
+        messages=args.messages,
+        seed=args.seed,
+        queries=args.queries,
+    )
+    _print(args, results, search.format_report(results))
 
 
 def cmd_bench_deliver(args: argparse.Namespace) -> None:

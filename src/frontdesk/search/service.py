@@ -1,0 +1,384 @@
+"""Search threads by words and filters, and rebuild the index (issue 6).
+
+A result is a thread, anchored on its newest matching message; results come newest anchor
+first. Message ids grow with time, so "newest" is the largest id: both backends walk their
+matches by id, newest first, and stop after a page instead of ranking every match. A thread
+whose contact matches (name, email, phone, identifiers) is anchored on its latest message.
+The cursor is the last anchor's id.
+"""
+
+# ruff: noqa: S608 (statements are built from fixed fragments; every user value is bound)
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlalchemy import text
+
+from frontdesk.core.db import UnitOfWork
+from frontdesk.core.errors import validation_error
+from frontdesk.core.models import INT64_MAX
+from frontdesk.core.pagination import decode_cursor, encode_cursor
+from frontdesk.search import postgres, sqlite
+from frontdesk.search.query import MAX_QUERY_LENGTH, SearchQuery, parse_query
+from frontdesk.search.snippets import snippet_of
+
+MAX_LIMIT = 100
+BATCH = 200  # matching messages read at a time while collecting a page of threads
+_VISIBLE_TYPES = "('MESSAGE', 'COMMENT')"
+
+
+StatusFilter = Literal["OPEN", "CLOSED"] | None
+AssigneeFilter = int | Literal["unassigned"] | None
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    channel_id: int | None = None
+    channel_account_id: int | None = None
+    inbox_id: int | None = None
+    status: StatusFilter = None
+    assignee: AssigneeFilter = None
+    since_ms: int | None = None
+    until_ms: int | None = None
+    has_attachments: bool | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return self == SearchFilters()
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    thread_id: int
+    message_id: int
+    inbox_id: int
+    channel_id: int
+    channel_name: str
+    contact_name: str
+    status: str
+    assignee_id: int | None
+    at_ms: int
+    # The snippet as parts: (text, is_match). Plain text, never HTML: the caller escapes.
+    snippet: list[tuple[str, bool]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    results: list[SearchResult]
+    next_after: str | None
+
+
+@dataclass(frozen=True)
+class _Hit:
+    key: int  # the anchor message id
+    thread_id: int
+    by_contact: bool
+
+
+async def search_threads(
+    uow: UnitOfWork,
+    *,
+    principal_inbox_ids: frozenset[int] | None,
+    query: str,
+    filters: SearchFilters,
+    after: str | None,
+    limit: int,
+) -> SearchPage:
+    """Threads matching `query` and `filters` that the caller may see, newest activity first."""
+    if len(query) > MAX_QUERY_LENGTH:
+        raise validation_error(f"q must be at most {MAX_QUERY_LENGTH} characters", field_name="q")
+    if limit < 1 or limit > MAX_LIMIT:
+        raise validation_error(f"limit must be between 1 and {MAX_LIMIT}", field_name="limit")
+    parsed = parse_query(query)
+    before = _decode_after(after)
+    if (parsed.is_empty and filters.is_empty) or principal_inbox_ids == frozenset():
+        return SearchPage([], None)  # no words and no filter: nothing to look for
+    if uow.is_postgres:
+        # Trigram LIKEs on a generic plan (asyncpg prepares every statement) take seconds.
+        await uow.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    where, params = _thread_filters(principal_inbox_ids, filters)
+    hits = await _collect(uow, parsed, where, params, filters, before, limit)
+    page, more = hits[:limit], len(hits) > limit
+    results = await _results(uow, parsed, page)
+    next_after = encode_cursor({"m": page[-1].key}) if more and page else None
+    return SearchPage(results, next_after)
+
+
+def _rows(result: Any) -> list[Any]:
+    return list(result)
+
+
+def _decode_after(after: str | None) -> int:
+    value = decode_cursor(after)
+    if value is None:
+        return INT64_MAX
+    if not isinstance(value, dict) or not isinstance(value.get("m"), int):
+        raise validation_error("Invalid paging cursor", field_name="after")
+    return int(value["m"])
+
+
+def _thread_filters(
+    inbox_ids: frozenset[int] | None, filters: SearchFilters
+) -> tuple[str, dict[str, Any]]:
+    """The conditions on the thread `t`: visibility, archived, and the thread-level filters."""
+    where = ["t.archived = :false"]
+    params: dict[str, Any] = {"false": False, "true": True}
+    if inbox_ids is not None:
+        where.append(f"t.inbox_id IN ({', '.join(str(int(i)) for i in sorted(inbox_ids))})")
+    for column, value in (
+        ("channel_id", filters.channel_id),
+        ("channel_account_id", filters.channel_account_id),
+        ("inbox_id", filters.inbox_id),
+        ("status", filters.status),
+    ):
+        if value is not None:
+            where.append(f"t.{column} = :f_{column}")
+            params[f"f_{column}"] = value
+    if filters.assignee == "unassigned":
+        where.append("t.assignee_id IS NULL")
+    elif filters.assignee is not None:
+        where.append("t.assignee_id = :f_assignee")
+        params["f_assignee"] = filters.assignee
+    return " AND ".join(where), params
+
+
+def _message_filters(filters: SearchFilters, alias: str) -> str:
+    where = [f"{alias}.archived = :false", f"{alias}.type IN {_VISIBLE_TYPES}"]
+    if filters.since_ms is not None:
+        where.append(f"{alias}.created_at >= :since")
+    if filters.until_ms is not None:
+        where.append(f"{alias}.created_at < :until")
+    if filters.has_attachments is not None:
+        where.append(f"{alias}.has_attachments = :attachments")
+    return " AND ".join(where)
+
+
+def _filter_params(filters: SearchFilters) -> dict[str, Any]:
+    return {
+        "since": filters.since_ms,
+        "until": filters.until_ms,
+        "attachments": filters.has_attachments,
+    }
+
+
+async def _collect(
+    uow: UnitOfWork,
+    parsed: SearchQuery,
+    thread_where: str,
+    params: dict[str, Any],
+    filters: SearchFilters,
+    before: int,
+    limit: int,
+) -> list[_Hit]:
+    """Up to `limit + 1` hits older than `before`, newest first, one per thread."""
+    params = {**params, **_filter_params(filters), "before": before}
+    if parsed.is_empty:
+        return await _thread_hits(uow, thread_where, "", params, filters, limit + 1)
+    backend = postgres if uow.is_postgres else sqlite
+    params.update(backend.params(parsed))
+    contact_ids = postgres.contact_ids(parsed) if uow.is_postgres else sqlite.CONTACT_IDS
+    by_contact = await _thread_hits(
+        uow,
+        thread_where,
+        f"({contact_ids}) AS mc {backend.CONTACT_JOIN} {backend.THREADS_OF_CONTACTS}",
+        params,
+        filters,
+        limit + 1,
+    )
+    thread_where += f" AND t.contact_id NOT IN ({contact_ids})"
+    # With a full page of contact matches, only newer message matches can still make the page.
+    params["floor"] = by_contact[-1].key if len(by_contact) > limit else 0
+    by_message = await _message_hits(uow, backend, thread_where, params, filters, before, limit)
+    merged = sorted([*by_contact, *by_message], key=lambda h: h.key, reverse=True)
+    return merged[: limit + 1]
+
+
+async def _thread_hits(
+    uow: UnitOfWork,
+    thread_where: str,
+    contacts_from: str,
+    params: dict[str, Any],
+    filters: SearchFilters,
+    count: int,
+) -> list[_Hit]:
+    """Threads anchored on their latest message (of matching contacts, or all)."""
+    where = [thread_where, "t.last_message_id < :before"]
+    if contacts_from:
+        where.append("t.contact_id = mc.id")
+    if filters.since_ms is not None or filters.until_ms is not None:
+        where.append(
+            "EXISTS (SELECT 1 FROM messages a WHERE a.id = t.last_message_id"
+            + (" AND a.created_at >= :since" if filters.since_ms is not None else "")
+            + (" AND a.created_at < :until" if filters.until_ms is not None else "")
+            + ")"
+        )
+    if filters.has_attachments is not None:
+        where.append(
+            ("" if filters.has_attachments else "NOT ")
+            + "EXISTS (SELECT 1 FROM messages x WHERE x.thread_id = t.id "
+            "AND x.has_attachments = :true AND x.archived = :false)"
+        )
+    sql = (
+        f"SELECT t.last_message_id, t.id FROM {contacts_from or 'threads t'} WHERE "
+        + " AND ".join(where)
+        + " ORDER BY t.last_message_id DESC LIMIT :count"
+    )
+    rows = _rows(await uow.execute(text(sql), {**params, "count": count}))
+    return [_Hit(key=r[0], thread_id=r[1], by_contact=bool(contacts_from)) for r in rows]
+
+
+async def _message_hits(
+    uow: UnitOfWork,
+    backend: Any,
+    thread_where: str,
+    params: dict[str, Any],
+    filters: SearchFilters,
+    before: int,
+    limit: int,
+) -> list[_Hit]:
+    """Threads anchored on their newest matching message, read newest match first."""
+    sql = (
+        f"SELECT {backend.MESSAGE_KEY}, m.thread_id FROM {backend.MESSAGE_FROM} "
+        f"JOIN threads t ON t.id = m.thread_id WHERE {backend.MESSAGE_MATCH} "
+        f"AND {backend.MESSAGE_KEY} < :cursor AND {backend.MESSAGE_KEY} > :floor "
+        f"AND {_message_filters(filters, 'm')} "
+        f"AND {thread_where} ORDER BY {backend.MESSAGE_KEY} DESC LIMIT :batch"
+    )
+    hits: list[_Hit] = []
+    seen: set[int] = set()
+    cursor = before
+    while len(hits) <= limit:
+        rows = _rows(await uow.execute(text(sql), {**params, "cursor": cursor, "batch": BATCH}))
+        fresh = [(r[0], r[1]) for r in rows if r[1] not in seen]
+        for _, thread_id in fresh:
+            seen.add(thread_id)
+        newer = await _matched_before(uow, backend, params, filters, fresh, before)
+        hits += [_Hit(k, t, False) for k, t in _first_per_thread(fresh) if t not in newer]
+        if len(rows) < BATCH:
+            break
+        cursor = rows[-1][0]
+    return hits[: limit + 1]
+
+
+def _first_per_thread(rows: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    taken: set[int] = set()
+    for key, thread_id in rows:
+        if thread_id not in taken:
+            taken.add(thread_id)
+            out.append((key, thread_id))
+    return out
+
+
+async def _matched_before(
+    uow: UnitOfWork,
+    backend: Any,
+    params: dict[str, Any],
+    filters: SearchFilters,
+    rows: list[tuple[int, int]],
+    before: int,
+) -> set[int]:
+    """Of these threads, those with a match at or past the cursor: shown on an earlier page."""
+    if before == INT64_MAX or not rows:
+        return set()
+    ids = ", ".join(str(int(t)) for t in {t for _, t in rows})
+    sql = (
+        f"SELECT DISTINCT m.thread_id FROM {backend.MESSAGE_FROM} "
+        f"WHERE {backend.MESSAGE_MATCH} AND {backend.MESSAGE_KEY} >= :before "
+        f"AND m.thread_id IN ({ids}) AND {_message_filters(filters, 'm')}"
+    )
+    return {r[0] for r in _rows(await uow.execute(text(sql), params))}
+
+
+async def _results(uow: UnitOfWork, parsed: SearchQuery, hits: list[_Hit]) -> list[SearchResult]:
+    if not hits:
+        return []
+    ids = ", ".join(str(int(h.key)) for h in hits)
+    sql = (
+        "SELECT m.id, m.text, m.subject, m.created_at, t.id, t.inbox_id, t.channel_id, "
+        "ch.name, c.name, c.email, c.phone, t.status, t.assignee_id "
+        "FROM messages m JOIN threads t ON t.id = m.thread_id "
+        "JOIN channels ch ON ch.id = t.channel_id JOIN contacts c ON c.id = t.contact_id "
+        f"WHERE m.id IN ({ids})"
+    )
+    rows = {r[0]: r for r in _rows(await uow.execute(text(sql)))}
+    out: list[SearchResult] = []
+    for hit in hits:
+        r = rows.get(hit.key)
+        if r is None:
+            continue
+        if hit.by_contact:
+            contact = " · ".join(v for v in (r[8], r[9], r[10]) if v)
+            snippet = snippet_of(parsed, contact)
+        else:
+            snippet = snippet_of(parsed, r[1] or "", fallback=r[2] or "")
+        out.append(
+            SearchResult(
+                thread_id=r[4],
+                message_id=r[0],
+                inbox_id=r[5],
+                channel_id=r[6],
+                channel_name=r[7],
+                contact_name=r[8] or "",
+                status=r[11],
+                assignee_id=r[12],
+                at_ms=r[3],
+                snippet=snippet,
+            )
+        )
+    return out
+
+
+# --- reindex -------------------------------------------------------------------------------
+
+
+REINDEX_BATCH = 50_000
+
+
+@dataclass(frozen=True)
+class ReindexResult:
+    messages: int
+    contacts: int
+    seconds: float
+
+
+async def reindex(db: Any, *, progress: Callable[[int, int], None] | None = None) -> ReindexResult:
+    """Rebuild the whole index from the tables; `progress(done, total)` after each batch."""
+    started = time.monotonic()
+    async with db.read() as uow:
+        total = int(await uow.scalar(text("SELECT count(*) FROM messages")))
+        contacts = int(await uow.scalar(text("SELECT count(*) FROM contacts")))
+        top = int(await uow.scalar(text("SELECT coalesce(max(id), 0) FROM messages")))
+    if db.dialect == "postgresql":
+        for step, statement in enumerate(postgres.REINDEX, start=1):
+            async with db.transaction() as uow:
+                await uow.execute(text(statement))
+            if progress is not None:
+                progress(total * step // len(postgres.REINDEX), total)
+    else:
+        await _reindex_sqlite(db, top=top, total=total, progress=progress)
+    return ReindexResult(total, contacts, round(time.monotonic() - started, 2))
+
+
+async def _reindex_sqlite(
+    db: Any, *, top: int, total: int, progress: Callable[[int, int], None] | None
+) -> None:
+    async with db.transaction() as uow:
+        await uow.execute(text(sqlite.CLEAR_MESSAGES))
+        for statement in sqlite.REBUILD_CONTACTS:
+            await uow.execute(text(statement))
+    done, after = 0, 0
+    while after < top:
+        upto = after + REINDEX_BATCH
+        async with db.transaction() as uow:
+            result = await uow.execute(text(sqlite.INSERT_MESSAGES), {"after": after, "upto": upto})
+            done += max(result.rowcount, 0)
+        after = upto
+        if progress is not None:
+            progress(min(done, total), total)
+    async with db.transaction() as uow:
+        await uow.execute(text(sqlite.OPTIMIZE))
