@@ -138,6 +138,7 @@ async def thread_page(
     thread_id: ThreadId,
     view: ViewName = "open",
     inbox_id: InboxFilter = None,
+    message: Annotated[int | None, Query(ge=1, le=INT64_MAX)] = None,
 ) -> Response:
     started = time.perf_counter()
     cursor = await event_cursor(db)
@@ -147,6 +148,7 @@ async def thread_page(
         settings=settings,
         thread_id=thread_id,
         zone=thread_views.viewer_zone(request),
+        focus_message_id=message,
     )
     context = await _left_pane(db, principal=principal, view=_check_view(view), inbox_id=inbox_id)
     return render(

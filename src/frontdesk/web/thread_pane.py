@@ -110,11 +110,14 @@ async def thread_context(
     settings: Settings,
     thread_id: int,
     zone: tzinfo = views.UTC_ZONE,
+    focus_message_id: int | None = None,
 ) -> dict[str, Any]:
     """Everything the conversation pane and the sidebar show; 404 when the principal may not
-    see the thread (another team's inbox, or no such thread)."""
+    see the thread (another team's inbox, or no such thread). `focus_message_id` (a search
+    result) is kept only if it is a message of this thread: the page scrolls to it."""
     async with db.read() as uow:
         row = await _visible_thread(uow, principal=principal, thread_id=thread_id)
+        focus = await _message_of_thread(uow, thread_id=thread_id, message_id=focus_message_id)
         assignees = await _assignable_users(uow, inbox_id=row.inbox_id)
         page, has_older = await _message_page(uow, thread_id=thread_id, before=None)
         files = await _files(uow, page)
@@ -142,6 +145,7 @@ async def thread_context(
         "owner_choices": owner_choices,
         "composer": _composer(row, settings),
         "viewer_id": principal.user_id,
+        "focus_message_id": focus,
     }
 
 
@@ -205,6 +209,15 @@ async def _visible_thread(uow: UnitOfWork, *, principal: Principal, thread_id: i
     if row is None or not principal.sees_inbox(row.inbox_id):
         raise NotFound("Thread", thread_id)
     return row
+
+
+async def _message_of_thread(
+    uow: UnitOfWork, *, thread_id: int, message_id: int | None
+) -> int | None:
+    if message_id is None:
+        return None
+    found = await uow.scalar(select(Message.thread_id).where(Message.id == message_id))
+    return message_id if found == thread_id else None
 
 
 async def _message_page(

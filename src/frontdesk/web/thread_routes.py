@@ -18,13 +18,20 @@ from frontdesk.web.templating import render
 from frontdesk.web.thread_views import viewer_zone
 
 router = APIRouter(include_in_schema=False)
+# A message to scroll to and highlight (a search result); ignored unless it is the thread's.
+FocusMessage = Annotated[int | None, Query(ge=1, le=INT64_MAX)]
 
 
 @router.get("/inbox/fragments/threads/{threadId}")
 async def thread_fragment(
-    request: Request, db: DbDep, settings: SettingsDep, principal: WebUserDep, thread_id: ThreadId
+    request: Request,
+    db: DbDep,
+    settings: SettingsDep,
+    principal: WebUserDep,
+    thread_id: ThreadId,
+    message: FocusMessage = None,
 ) -> HTMLResponse:
-    """The conversation pane and the sidebar of one thread."""
+    """The conversation pane and the sidebar of one thread (`message`: the one to show)."""
     started = time.perf_counter()
     context = await thread_pane.thread_context(
         db,
@@ -32,6 +39,7 @@ async def thread_fragment(
         settings=settings,
         thread_id=thread_id,
         zone=viewer_zone(request),
+        focus_message_id=message,
     )
     return render(request, "_thread_fragment.html", context, started=started)
 

@@ -4,6 +4,7 @@ import { initList } from "./list.js";
 import { initKeys } from "./keys.js";
 import { initNotifications } from "./notify.js";
 import { initPresence } from "./presence.js";
+import { initSearchBox } from "./search.js";
 import { initThreadPane } from "./thread.js";
 
 formatTimes();
@@ -12,6 +13,7 @@ if (document.getElementById("thread-list")) {
   initThreadPane();
   initKeys();
 }
+initSearchBox();
 initNotifications();
 connect();
 initPresence();

@@ -1,5 +1,5 @@
-// Keyboard: j/k move through the list, r reply, c internal comment, e close or reopen,
-// / search. Never while the person is typing.
+// Keyboard: j/k move through the list, r reply, c internal comment, e close or reopen.
+// Never while the person is typing. (`/` focuses search on every page: search.js.)
 import { moveSelection } from "./list.js";
 import { closeOrReopen, focusComposer } from "./thread.js";
 
@@ -17,7 +17,6 @@ export function initKeys() {
       r: () => focusComposer("reply"),
       c: () => focusComposer("comment"),
       e: () => closeOrReopen(),
-      "/": () => document.getElementById("search-box")?.focus(),
     };
     const action = actions[event.key];
     if (!action) return;

@@ -57,13 +57,21 @@ export async function openThread(threadId, { push = true } = {}) {
   sidebar()?.replaceChildren(...content.querySelector('[data-pane="sidebar"]').childNodes);
   document.getElementById("main")?.classList.add("has-thread");
   if (push) {
-    const url = `/inbox/threads/${threadId}${location.search}`;
+    const url = `/inbox/threads/${threadId}${searchWithoutFocus()}`;
     if (location.pathname + location.search !== url) history.pushState({ threadId: String(threadId) }, "", url);
   }
   wirePane();
   document.title = `${conversation().querySelector(".conv-title")?.textContent ?? "Conversation"} · Inbox · Frontdesk`;
   document.dispatchEvent(new CustomEvent("fd:thread-opened", { detail: { threadId: String(threadId) } }));
   markRead(threadId);
+}
+
+// The list's view and inbox carry over to the next thread; the message to focus does not.
+function searchWithoutFocus() {
+  const params = new URLSearchParams(location.search);
+  params.delete("message");
+  const text = params.toString();
+  return text ? `?${text}` : "";
 }
 
 function emptyState(title, hint) {
@@ -104,6 +112,28 @@ function wirePane() {
   box.addEventListener("scroll", () => { stick = Math.abs(box.scrollTop) < 80; });
   const form = root.querySelector(".composer");
   if (form) initComposer(form, { send: (draft) => send(root.dataset.threadId, draft) });
+  if (root.dataset.focusMessage) focusMessage(root.dataset.focusMessage);
+}
+
+// Pages of older history this far back are loaded to reach a message (200 each).
+const FOCUS_MAX_PAGES = 50;
+
+// "Open the conversation at that message" (a search result): load older pages until the
+// message is there, then scroll it into view and highlight it.
+async function focusMessage(messageId) {
+  const threadId = openThreadId();
+  for (let page = 0; !articleOf(messageId) && page < FOCUS_MAX_PAGES; page += 1) {
+    const button = messages()?.querySelector(".older-messages [data-action=older]");
+    if (!button || !(await loadOlder(button)) || openThreadId() !== threadId) break;
+  }
+  const article = articleOf(messageId);
+  if (!article || openThreadId() !== threadId) return;
+  for (const other of messages().querySelectorAll(".msg-focus")) other.classList.remove("msg-focus");
+  article.classList.add("msg-focus");
+  article.tabIndex = -1;
+  stick = false;
+  article.scrollIntoView({ block: "center" });
+  article.focus({ preventScroll: true });
 }
 
 function scrollToBottom() {
@@ -393,13 +423,15 @@ async function loadOlder(button) {
   } catch (error) {
     button.disabled = false;
     showError(error.message);
-    return;
+    return false;
   }
+  if (!button.isConnected) return false;
   // Added above the view: the reversed scroller keeps what the reader looks at in place.
   for (const article of content.querySelectorAll("article[data-message-id]")) formatTimes(article);
   for (const sep of content.querySelectorAll(".day-sep")) sep.remove();
   button.closest(".older-messages").replaceWith(content);
   regroupDays();
+  return true;
 }
 
 // --- live -----------------------------------------------------------------------------------
