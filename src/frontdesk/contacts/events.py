@@ -12,6 +12,6 @@ from frontdesk.core.events import Event, register
 @dataclass(frozen=True)
 class ContactUpdated(Event):
     name = "contact.updated"
-    description = "A contact's owner or name changed; `changes` holds the new values."
+    description = "A contact's owner, name, email or phone changed; `changes` holds the new values."
     contact_id: int
     changes: dict[str, Any] = field(default_factory=dict)

@@ -36,8 +36,9 @@ async def get_contact(contact_id: ContactId, db: DbDep, principal: Reader) -> Js
 async def update_contact(
     contact_id: ContactId, body: ContactUpdate, db: DbDep, principal: Writer
 ) -> JsonResponse:
-    """Set a contact's owner (`{"ownerId": "12"}`, or null for none) or name; emits
-    `contact.updated` to the inboxes of its conversations."""
+    """Set a contact's owner (`{"ownerId": "12"}`, or null for none), name, email or phone;
+    emits `contact.updated` to the inboxes of its conversations. 409 when another contact
+    has that email."""
     async with db.transaction() as uow:
         row = await contact_service.update_contact(
             uow,

@@ -26,7 +26,8 @@ class PublicDeliveryIdentifier(BaseModel):
 
 
 class ContactUpdate(BaseModel):
-    """Body of PATCH /frontdesk/v1/contacts/{contactId}; fields left out stay as they are."""
+    """Body of PATCH /frontdesk/v1/contacts/{contactId}; fields left out stay as they are. A
+    new email or phone also finds the contact when messages come from it."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -37,6 +38,15 @@ class ContactUpdate(BaseModel):
         examples=["12"],
     )
     name: str | None = Field(default=None, max_length=MAX_NAME_CHARS)
+    email: str | None = Field(
+        default=None, max_length=320, description="An email address, or null for none."
+    )
+    phone: str | None = Field(
+        default=None,
+        max_length=40,
+        description="A phone number (stored in E.164), or null for none.",
+        examples=["+15551234567"],
+    )
 
 
 def contact_json(row: Any) -> dict[str, Any]:

@@ -11,15 +11,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+    update,
+)
 
 from frontdesk.accounts import service as account_service
 from frontdesk.contacts.events import ContactUpdated
+from frontdesk.contacts.identifiers import normalise_email, normalise_phone
 from frontdesk.contacts.models import Contact, ContactIdentity
 from frontdesk.contacts.schemas import MAX_NAME_CHARS as MAX_NAME_CHARS  # re-exported
 from frontdesk.conversations.models import Thread
 from frontdesk.core.db import UnitOfWork, insert_or_ignore
-from frontdesk.core.errors import NotFound, validation_error
+from frontdesk.core.errors import Conflict, NotFound, validation_error
 from frontdesk.core.events import Audience
 from frontdesk.core.models import INT64_MAX, now_ms
 
@@ -145,6 +157,16 @@ async def contact_inbox_ids(uow: UnitOfWork, *, contact_id: int) -> list[int]:
     return sorted(rows.scalars())
 
 
+async def contact_identities(uow: UnitOfWork, *, contact_id: int) -> list[tuple[str, str]]:
+    """(type, value) of the identities that find the contact, oldest first."""
+    rows = await uow.execute(
+        select(ContactIdentity.type, ContactIdentity.value)
+        .where(ContactIdentity.contact_id == contact_id)
+        .order_by(ContactIdentity.id)
+    )
+    return [(row.type, row.value) for row in rows]
+
+
 async def get_visible_contact(
     uow: UnitOfWork, *, contact_id: int, inbox_ids: frozenset[int] | None
 ) -> Any:
@@ -166,47 +188,111 @@ async def update_contact(
     changes: dict[str, Any],
     inbox_ids: frozenset[int] | None,
 ) -> Any:
-    """Change a contact's `ownerId` (an active user's id, or None) and/or `name`; emits
-    `contact.updated` when something changed. Returns the contact row."""
+    """Change a contact's `ownerId` (an active user's id, or None), `name`, `email` or `phone`
+    (null clears them); emits `contact.updated` when something changed. Returns the row."""
     row = await get_visible_contact(uow, contact_id=contact_id, inbox_ids=inbox_ids)
     values = await _contact_values(uow, changes)
+    return await apply_contact_values(uow, row=row, values=values)
+
+
+async def apply_contact_values(uow: UnitOfWork, *, row: Any, values: dict[str, Any]) -> Any:
+    """Write the column `values` that differ from `row` (a new email or phone also becomes an
+    identity of the contact: 409 when another contact answers to that email) and emit
+    `contact.updated`. Returns the fresh row."""
     changed = {key: value for key, value in values.items() if getattr(row, key) != value}
     if not changed:
         return row
-    await uow.execute(
-        update(Contact).where(Contact.id == contact_id).values(**changed, updated_at=now_ms())
+    await claim_identities(
+        uow, contact_id=row.id, email=changed.get("email"), phone=changed.get("phone")
     )
-    await _emit_contact_updated(uow, contact_id=contact_id, changed=changed)
-    return (await uow.execute(select(Contact).where(Contact.id == contact_id))).one()
+    await uow.execute(
+        update(Contact).where(Contact.id == row.id).values(**changed, updated_at=now_ms())
+    )
+    await _emit_contact_updated(uow, contact_id=row.id, changed=changed)
+    return (await uow.execute(select(Contact).where(Contact.id == row.id))).one()
+
+
+async def claim_identities(
+    uow: UnitOfWork, *, contact_id: int, email: str | None, phone: str | None
+) -> None:
+    """Make a (normalised) email and phone global identities of the contact, so messages from
+    them find it. An email owned by another contact is a 409 naming it (HubSpot keeps emails
+    unique); a phone owned by another contact stays theirs (phones need not be unique)."""
+    if email:
+        owner = await find_contact(uow, type_="HS_EMAIL_ADDRESS", value=email, scope=GLOBAL_SCOPE)
+        if owner is not None and owner.id != contact_id:
+            raise email_conflict(owner.id)
+        if owner is None and not await attach_identity(
+            uow, contact_id=contact_id, type_="HS_EMAIL_ADDRESS", value=email, scope=GLOBAL_SCOPE
+        ):
+            winner = await find_contact(
+                uow, type_="HS_EMAIL_ADDRESS", value=email, scope=GLOBAL_SCOPE
+            )
+            raise email_conflict(winner.id if winner else 0)
+    if phone:
+        await attach_identity(
+            uow, contact_id=contact_id, type_="HS_PHONE_NUMBER", value=phone, scope=GLOBAL_SCOPE
+        )
+
+
+def email_conflict(existing_id: int) -> Conflict:
+    """HubSpot's answer to a second contact with one email, naming the first."""
+    return Conflict(f"Contact already exists. Existing ID: {existing_id}", field_name="email")
 
 
 async def _contact_values(uow: UnitOfWork, changes: dict[str, Any]) -> dict[str, Any]:
-    """Column values of a change; 400 for an unknown or inactive owner or an empty name."""
+    """Column values of a change; 400 for an unknown or inactive owner, an empty name, or an
+    email or phone that is not one."""
     if not changes:
-        raise validation_error("Send ownerId and/or name")
+        raise validation_error("Send ownerId, name, email and/or phone")
     values: dict[str, Any] = {}
     if "ownerId" in changes:
-        values["owner_id"] = await _owner_id(uow, changes["ownerId"])
+        values["owner_id"] = await owner_id_of(uow, changes["ownerId"])
     if "name" in changes:
         name = (changes["name"] or "").strip()
         if not name:
             raise validation_error("name cannot be empty", field_name="name")
         values["name"] = name
+    if "email" in changes:
+        values["email"] = contact_email(changes["email"], field_name="email")
+    if "phone" in changes:
+        values["phone"] = contact_phone(changes["phone"], field_name="phone")
     return values
 
 
-async def _owner_id(uow: UnitOfWork, value: str | None) -> int | None:
+def contact_email(value: str | None, *, field_name: str) -> str | None:
+    """The stored form of an email property (None clears it); 400 when it is not one."""
+    if value is None or not value.strip():
+        return None
+    if len(value) > MAX_EMAIL_CHARS:
+        raise validation_error(
+            f"email must be at most {MAX_EMAIL_CHARS} characters", field_name=field_name
+        )
+    return normalise_email(value, field_name=field_name)
+
+
+def contact_phone(value: str | None, *, field_name: str) -> str | None:
+    """A phone property in E.164 (None clears it); 400 when it is not a phone number."""
+    if value is None or not value.strip():
+        return None
+    return normalise_phone(value, field_name=field_name)
+
+
+async def owner_id_of(
+    uow: UnitOfWork, value: str | None, *, field_name: str = "ownerId"
+) -> int | None:
+    """The user id of an owner given as a string; 400 unless it names an active user."""
     if value is None:
         return None
-    message = f"ownerId {value!r} is not an active user"
+    message = f"{field_name} {value!r} is not an active user"
     if not value.isascii() or not value.isdigit() or int(value) > INT64_MAX:
-        raise validation_error(message, field_name="ownerId")
+        raise validation_error(message, field_name=field_name)
     try:
         user = await account_service.get_user(uow, user_id=int(value))
     except NotFound:
-        raise validation_error(message, field_name="ownerId") from None
+        raise validation_error(message, field_name=field_name) from None
     if not user.active:
-        raise validation_error(message, field_name="ownerId")
+        raise validation_error(message, field_name=field_name)
     return int(user.id)
 
 
@@ -218,8 +304,54 @@ async def _emit_contact_updated(
     payload = {
         "ownerId" if key == "owner_id" else key: None if value is None else str(value)
         for key, value in changed.items()
+        if key != "properties"  # the name parts: `name` says what readers need
     }
     inboxes = await contact_inbox_ids(uow, contact_id=contact_id)
     audiences = [Audience(inbox_id=i) for i in inboxes] or [Audience(admins=True)]
     for audience in audiences:
         uow.emit(ContactUpdated(contact_id=contact_id, changes=payload, audience=audience))
+
+
+# --- the contacts list -------------------------------------------------------------------------
+
+
+def text_match(query: str) -> ColumnElement[bool]:
+    """Contacts whose name, email or phone contains `query` (any case; `%` and `_` are
+    literal). A phone is also matched by its digits, so "555 123" finds +1555123...."""
+    needle = query.strip().lower()
+    conditions = [
+        func.lower(Contact.name).contains(needle, autoescape=True),
+        Contact.email.contains(needle, autoescape=True),
+    ]
+    digits = "".join(ch for ch in needle if ch.isdigit())
+    if digits:
+        conditions.append(Contact.phone.contains(digits, autoescape=True))
+    return or_(*conditions)
+
+
+def visible_to(inbox_ids: frozenset[int] | None) -> ColumnElement[bool]:
+    """Contacts with a thread in one of `inbox_ids` (None: every contact)."""
+    if inbox_ids is None:
+        return true()
+    return exists().where(Thread.contact_id == Contact.id, Thread.inbox_id.in_(inbox_ids))
+
+
+async def list_visible_contacts(
+    uow: UnitOfWork,
+    *,
+    inbox_ids: frozenset[int] | None,
+    query: str | None,
+    limit: int,
+    before: int | None = None,
+) -> tuple[list[Any], int | None]:
+    """The contacts the caller sees, newest first, optionally matching `query`; and the id to
+    continue before (None: the last page)."""
+    statement = select(Contact).where(visible_to(inbox_ids)).order_by(Contact.id.desc())
+    if query and query.strip():
+        statement = statement.where(text_match(query))
+    if before is not None:
+        statement = statement.where(Contact.id < before)
+    rows = list((await uow.execute(statement.limit(limit + 1))).all())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1].id if more else None)
