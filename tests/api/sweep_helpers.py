@@ -219,6 +219,8 @@ APP_WRITE = Rule("app", (CC_WRITE,))
 READ = Rule("scoped", ("conversations.read",))
 WRITE = Rule("scoped", ("conversations.write",))
 FILES = Rule("scoped", ("files",))
+CRM_READ = Rule("scoped", ("crm.objects.contacts.read", "crm.objects.contacts.write"))
+CRM_WRITE = Rule("scoped", ("crm.objects.contacts.write",))
 
 # Every spelling a HubSpot client may use (reference 1.1-1.5); hidden aliases included.
 CUSTOM_CHANNEL_PREFIXES = (
@@ -318,6 +320,15 @@ OTHER_ROUTES: dict[tuple[str, str], Rule] = {
     ("DELETE", "/frontdesk/v1/properties/{propertyName}"): ADMIN,
     ("GET", "/frontdesk/v1/contacts/{contactId}"): READ,
     ("PATCH", "/frontdesk/v1/contacts/{contactId}"): WRITE,
+    # CRM contacts and the contact record (issue 6, helper K)
+    ("POST", "/crm/v3/objects/contacts"): CRM_WRITE,
+    ("GET", "/crm/v3/objects/contacts"): CRM_READ,
+    ("POST", "/crm/v3/objects/contacts/search"): CRM_READ,
+    ("GET", "/crm/v3/objects/contacts/{contactId}"): CRM_READ,
+    ("PATCH", "/crm/v3/objects/contacts/{contactId}"): CRM_WRITE,
+    ("GET", "/contacts"): WEB,
+    ("GET", "/contacts/{contactId}"): WEB,
+    ("POST", "/contacts/{contactId}"): WEB,
     ("GET", "/frontdesk/v1/deliveries"): DELIVERIES,
     ("GET", "/frontdesk/v1/deliveries/{jobId}"): DELIVERIES,
     ("POST", "/frontdesk/v1/deliveries/{jobId}/replay"): DELIVERIES,
@@ -325,6 +336,7 @@ OTHER_ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/frontdesk/v1/apps/{appId}/secrets/rotate"): ADMIN,
     ("GET", "/frontdesk/v1/inbox/views"): USER,
     ("GET", "/frontdesk/v1/inbox/views/{view}/threads"): USER,
+    ("GET", "/frontdesk/v1/search/threads"): USER,
     ("POST", "/frontdesk/v1/threads/{threadId}/read"): USER,
     ("GET", "/frontdesk/v1/me/notification-settings"): USER,
     ("PUT", "/frontdesk/v1/me/notification-settings"): USER,
@@ -342,6 +354,8 @@ OTHER_ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/inbox/fragments/list"): WEB,
     ("GET", "/inbox/fragments/rows"): WEB,
     ("GET", "/inbox/fragments/views"): WEB,
+    ("GET", "/search"): WEB,
+    ("GET", "/search/fragments/results"): WEB,
     ("GET", "/settings/notifications"): WEB,
     ("POST", "/settings/notifications"): WEB,
     ("GET", "/settings/users"): WEB_ADMIN,

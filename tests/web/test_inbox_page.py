@@ -76,3 +76,11 @@ async def test_rows_fragment_answers_the_named_threads_still_in_the_view(
     assert shown == [threads[2], threads[0]]
     bad = await user.client.get("/inbox/fragments/rows?view=open&ids=1,,2")
     assert bad.status_code == 400
+
+
+@pytest.mark.asyncio
+async def test_only_admins_get_the_workspace_settings_link(web_user: SignIn) -> None:
+    admin = await web_user(role="admin")
+    agent = await web_user()
+    assert 'href="/settings/users"' in (await admin.client.get("/inbox")).text
+    assert 'href="/settings/users"' not in (await agent.client.get("/inbox")).text

@@ -8,6 +8,7 @@ from frontdesk.accounts import routes as account_routes
 from frontdesk.api import health, metrics
 from frontdesk.channels import admin_routes as channel_admin_routes
 from frontdesk.channels import routes as channel_routes
+from frontdesk.contacts import crm_routes as contact_crm_routes
 from frontdesk.contacts import routes as contact_routes
 from frontdesk.conversations import inbox_routes
 from frontdesk.conversations import routes as conversation_routes
@@ -18,6 +19,7 @@ from frontdesk.messages import thread_routes as message_thread_routes
 from frontdesk.notifications import routes as notification_routes
 from frontdesk.properties import routes as property_routes
 from frontdesk.realtime import routes as realtime_routes
+from frontdesk.search import routes as search_routes
 from frontdesk.webhooks import routes as webhook_routes
 
 # The first spelling is documented in the OpenAPI document; the others are aliases that
@@ -65,5 +67,7 @@ def mount_routers(app: FastAPI) -> None:
     app.include_router(channel_admin_routes.router, tags=["channel accounts (admin)"])
     app.include_router(notification_routes.router, tags=["notifications"])
     app.include_router(contact_routes.router, tags=["contacts"])
+    app.include_router(contact_crm_routes.router, tags=["CRM contacts"])
     app.include_router(property_routes.router, tags=["conversation properties"])
+    app.include_router(search_routes.router, tags=["search"])
     app.include_router(metrics.router, tags=["metrics"])

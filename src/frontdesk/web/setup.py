@@ -12,9 +12,11 @@ from frontdesk.web import (
     app_settings,
     channel_settings,
     connect_settings,
+    contact_routes,
     login,
     people_settings,
     routes,
+    search_routes,
     settings_routes,
     thread_routes,
 )
@@ -50,4 +52,6 @@ def install_web(app: FastAPI, settings: Settings) -> None:
     app.include_router(connect_settings.router)
     app.include_router(app_settings.router)
     app.include_router(people_settings.router)
+    app.include_router(contact_routes.router)
+    app.include_router(search_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
