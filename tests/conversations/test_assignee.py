@@ -68,18 +68,29 @@ async def test_assign_reassign_unassign(client: httpx.AsyncClient, db: Database,
             "assigneeId": str(first),
             "previousAssigneeId": None,
             "reason": f"assigned through the API by I-{setup.app_id}",
+            "actorId": f"I-{setup.app_id}",
         },
         {
             **ref,
             "assigneeId": str(admin),
             "previousAssigneeId": str(first),
             "reason": f"assigned by A-{admin}",
+            "actorId": f"A-{admin}",
         },
-        {**ref, "assigneeId": None, "previousAssigneeId": str(admin), "reason": None},
+        {
+            **ref,
+            "assigneeId": None,
+            "previousAssigneeId": str(admin),
+            "reason": None,
+            "actorId": f"A-{admin}",
+        },
     ]
     assert [e.user_ids for e in logged] == [[first], [first, admin], [admin]]
     assert all(e.inbox_id == setup.inbox_id for e in logged)
-    assert len(await events(db)) == 3
+    # Besides them, only the notification of the one who was given the conversation by the
+    # app (the admin took it himself).
+    others = [e for e in await events(db) if e.name != "conversation.assigned"]
+    assert [(e.name, e.user_ids) for e in others] == [("notification.created", [first])]
 
 
 @pytest.mark.asyncio
