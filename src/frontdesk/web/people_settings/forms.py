@@ -3,13 +3,15 @@ change, and the page inside the app frame that shows it."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from frontdesk.api.deps import Principal
-from frontdesk.core.db import Database
+from frontdesk.core.db import Database, UnitOfWork
+from frontdesk.core.errors import AppError
 from frontdesk.web.forms import frame
 from frontdesk.web.templating import render
 
@@ -33,6 +35,24 @@ NOTICES = {
     "property-saved": "Property saved.",
     "property-archived": "Property archived: it keeps its values on past conversations.",
 }
+
+
+async def apply_change(
+    db: Database,
+    change: Callable[[UnitOfWork], Awaitable[Any]],
+    *,
+    refused: Callable[[AppError], Awaitable[Response]],
+    path: str,
+    notice: str,
+) -> Response:
+    """Run one change in a transaction: Post/Redirect/Get to `path` on success, else
+    `refused(error)` (the page again, the error next to its field; nothing written)."""
+    try:
+        async with db.transaction() as uow:
+            await change(uow)
+    except AppError as exc:
+        return await refused(exc)
+    return redirect_saved(path, notice)
 
 
 def redirect_saved(path: str, notice: str) -> RedirectResponse:

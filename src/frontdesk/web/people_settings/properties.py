@@ -19,7 +19,7 @@ from frontdesk.properties import service as property_service
 from frontdesk.properties.service import PropertyDef
 from frontdesk.web.auth import WebAdminDep
 from frontdesk.web.forms import NO_ERRORS, FormErrors, field, form_errors, posted_form
-from frontdesk.web.people_settings.forms import redirect_saved, settings_page
+from frontdesk.web.people_settings.forms import apply_change, settings_page
 
 router = APIRouter()
 
@@ -95,10 +95,9 @@ async def _apply(
     change: Callable[[UnitOfWork], Awaitable[Any]],
     notice: str,
 ) -> Response:
-    try:
-        async with db.transaction() as uow:
-            await change(uow)
-    except AppError as exc:
+    """Run one change; on a refusal, this page again with the form as it was posted."""
+
+    async def refused(exc: AppError) -> Response:
         return await _page(
             request,
             principal,
@@ -108,7 +107,8 @@ async def _apply(
             errors=form_errors(exc),
             status_code=exc.status,
         )
-    return redirect_saved(PAGE, notice)
+
+    return await apply_change(db, change, refused=refused, path=PAGE, notice=notice)
 
 
 @router.post(PAGE)

@@ -16,7 +16,7 @@ from frontdesk.core.errors import AppError, validation_error
 from frontdesk.core.models import INT64_MAX
 from frontdesk.web.auth import WebAdminDep
 from frontdesk.web.forms import NO_ERRORS, FormErrors, field, form_errors, optional_id, posted_form
-from frontdesk.web.people_settings.forms import redirect_saved, settings_page
+from frontdesk.web.people_settings.forms import apply_change, settings_page
 
 router = APIRouter()
 
@@ -66,11 +66,9 @@ async def _apply(
     change: Callable[[UnitOfWork], Awaitable[Any]],
     notice: str,
 ) -> Response:
-    """Run one change in a transaction: redirect on success, the page with the error if not."""
-    try:
-        async with db.transaction() as uow:
-            await change(uow)
-    except AppError as exc:
+    """Run one change; on a refusal, this page again with the form as it was posted."""
+
+    async def refused(exc: AppError) -> Response:
         return await _page(
             request,
             principal,
@@ -80,7 +78,8 @@ async def _apply(
             errors=form_errors(exc),
             status_code=exc.status,
         )
-    return redirect_saved(PAGE, notice)
+
+    return await apply_change(db, change, refused=refused, path=PAGE, notice=notice)
 
 
 @router.post(PAGE)
