@@ -15,6 +15,7 @@ from frontdesk.core.db import Database
 from frontdesk.core.errors import AppError
 from frontdesk.core.models import datetime_to_ms
 from frontdesk.messages.models import Message
+from frontdesk.search import postgres
 from frontdesk.search import service as search_service
 from frontdesk.search.service import SearchFilters, SearchPage
 from tests.conversations.inbox_world import (
@@ -40,6 +41,19 @@ async def world(db: Database) -> InboxWorld:
     return await build_world(db)
 
 
+@pytest.fixture(params=["default", "narrow"])
+def plan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The walk as configured, or narrowed so that a few rows take every path a large
+    database takes: many small batches, PostgreSQL's newest-messages window passed, and
+    thread filters checked batch by batch instead of on a short list of threads."""
+    if request.param == "narrow":
+        monkeypatch.setattr(search_service, "BATCH", 2)
+        monkeypatch.setattr(search_service, "MAX_BATCH", 4)
+        monkeypatch.setattr(search_service, "FEW_THREADS", 0)
+        monkeypatch.setattr(postgres, "WINDOW", 3)
+    return str(request.param)
+
+
 async def search(
     db: Database,
     q: str,
@@ -60,7 +74,7 @@ async def threads(db: Database, q: str, filters: SearchFilters = NONE, **kw: Any
 
 
 async def test_words_all_match_newest_first(
-    db: Database, client: httpx.AsyncClient, world: InboxWorld
+    db: Database, client: httpx.AsyncClient, world: InboxWorld, plan: str
 ) -> None:
     a = await new_thread(client, world, account=world.chat_a, at=1, text="The parcel is late")
     b = await new_thread(client, world, account=world.chat_a, at=2, text="Late invoice again")
@@ -83,12 +97,19 @@ async def test_prefix_as_you_type_and_star(
     assert await threads(db, "r") == [b, a]
 
 
-async def test_phrase(db: Database, client: httpx.AsyncClient, world: InboxWorld) -> None:
+async def test_phrase(
+    db: Database, client: httpx.AsyncClient, world: InboxWorld, plan: str
+) -> None:
     a = await new_thread(client, world, account=world.chat_a, at=1, text="my card was declined")
     await new_thread(client, world, account=world.chat_a, at=2, text="declined, my card")
     assert await threads(db, '"card was declined"') == [a]
     assert await threads(db, '"my card"') != []
     assert await threads(db, '"card was decl') == [a]  # an open phrase: its last word a prefix
+    assert await threads(db, '"declined card"') == []  # both words, never side by side
+    assert await threads(db, '"was declined" my') == [a]
+    c = await new_thread(client, world, account=world.chat_a, at=3, text="Déjà vu, l'été")
+    assert await threads(db, '"déjà vu"') == [c]
+    assert await threads(db, '"l été"') == [c]
 
 
 async def test_one_row_per_thread_anchored_on_newest_match(
@@ -129,6 +150,9 @@ async def test_contact_fields_match_with_the_latest_message_as_anchor(
     assert [r.thread_id for r in page.results] == [t]
     assert ("Zelda", True) in page.results[0].snippet
     assert await threads(db, "14155550199 ") == [t]  # an identifier (the phone identity)
+    # Two letters match where a word starts (as typed), not inside one.
+    assert await threads(db, "fi") == [t]
+    assert await threads(db, "el") == []
     async with db.transaction() as uow:
         await uow.execute(
             update(Contact)
@@ -139,7 +163,7 @@ async def test_contact_fields_match_with_the_latest_message_as_anchor(
 
 
 async def test_filters_each_and_combined(
-    db: Database, client: httpx.AsyncClient, world: InboxWorld
+    db: Database, client: httpx.AsyncClient, world: InboxWorld, plan: str
 ) -> None:
     a = await new_thread(client, world, account=world.chat_a, at=1, text="alpha one")
     b = await new_thread(client, world, account=world.sms_a, at=2, text="alpha two")
@@ -177,7 +201,7 @@ async def test_filters_each_and_combined(
 
 
 async def test_access_control_and_archived(
-    db: Database, client: httpx.AsyncClient, world: InboxWorld
+    db: Database, client: httpx.AsyncClient, world: InboxWorld, plan: str
 ) -> None:
     a = await new_thread(client, world, account=world.chat_a, at=1, text="secret plans")
     b = await new_thread(client, world, account=world.chat_b, at=2, text="secret plans")
@@ -340,7 +364,7 @@ async def test_snippet_highlights_exactly_the_matched_words(
 
 
 async def test_cursor_paging_has_no_duplicates_or_gaps(
-    db: Database, client: httpx.AsyncClient, world: InboxWorld
+    db: Database, client: httpx.AsyncClient, world: InboxWorld, plan: str
 ) -> None:
     made: list[int] = []
     for n in range(12):

@@ -40,6 +40,7 @@ from frontdesk.core.models import now_ms
 from frontdesk.files.models import File
 from frontdesk.files.storage import LocalStorage
 from frontdesk.messages.models import Message, MessageFile
+from frontdesk.search import service as search_service
 
 APP_NAME = "Bench corpus bridge"
 MARKER = "frontdesk bench corpus "
@@ -162,7 +163,8 @@ async def build_corpus(
             message=await _next_id(uow, Message),
             file=await _next_id(uow, File),
         )
-    await _write(db, CorpusRows(plan, world, bases), files_dir)
+    async with search_service.bulk_load(db):
+        await _write(db, CorpusRows(plan, world, bases), files_dir)
     info = CorpusInfo(
         threads=threads,
         messages=messages,

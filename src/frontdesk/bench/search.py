@@ -1,7 +1,7 @@
 """`frontdesk bench search`: search latency on the corpus (issue 6).
 
-1. Builds the corpus (`bench corpus`: its bulk INSERTs also fill the index, through the
-   triggers) or reuses it, then rebuilds the index from the tables, timed: the "index build".
+1. Builds the corpus (`bench corpus`) or reuses it, then rebuilds the index from the tables,
+   timed: the "index build".
 2. Runs 200 searches through the service, one at a time after a warm-up: single words (common
    and rare), two words, prefixes as typed, phrases taken from stored messages, contact names,
    and filters (channel, status, assignee, inbox, date range, attachments, an agent's inboxes)
@@ -12,15 +12,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import importlib
 import os
 import random
 import shutil
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -97,10 +94,9 @@ async def _run(
     try:
         if not quiet:
             print("building the corpus (or finding it) ...", file=sys.stderr, flush=True)
-        async with _bulk_load(db):
-            info, corpus_seconds = await ensure_corpus(
-                db, threads=threads, messages=messages, seed=seed, files_dir=None
-            )
+        info, corpus_seconds = await ensure_corpus(
+            db, threads=threads, messages=messages, seed=seed, files_dir=None
+        )
         built = await search_service.reindex(
             db, progress=None if quiet else progress_bar("index build")
         )
@@ -127,26 +123,6 @@ async def _run(
         }
     finally:
         await db.dispose()
-
-
-@contextlib.asynccontextmanager
-async def _bulk_load(db: Database) -> AsyncIterator[None]:
-    """On SQLite, the corpus loads without the trigger that indexes each new message (the
-    index build that follows indexes them all at once, and is what is measured)."""
-    if db.dialect != "sqlite":
-        yield
-        return
-    migration = importlib.import_module("frontdesk.migrations.versions.0002_search")
-    create = next(s for s in migration.SQLITE_UP if "TRIGGER messages_fts_insert" in s)
-    async with db.transaction() as uow:
-        await uow.execute(text("DROP TRIGGER IF EXISTS messages_fts_insert"))
-    try:
-        yield
-    finally:
-        async with db.transaction() as uow:
-            await uow.execute(
-                text(create.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS"))
-            )
 
 
 Plan = list[tuple[str, str, SearchFilters, frozenset[int] | None]]

@@ -12,7 +12,14 @@ MESSAGE_KEY = "messages_fts.rowid"
 CONTACT_JOIN = "CROSS JOIN"
 # Without the hint SQLite walks every unarchived thread (an index on `archived`) per contact.
 THREADS_OF_CONTACTS = "threads t INDEXED BY ix_threads_contact_status"
+# FTS5 needs no window (see postgres.py): its walk is newest first already.
+NEWEST_MESSAGES = None
+WINDOW_END = ""
 CONTACT_IDS = "SELECT rowid AS id FROM contacts_fts WHERE contacts_fts MATCH :match"
+
+
+def message_match(query: SearchQuery) -> str:
+    return MESSAGE_MATCH
 
 
 def params(query: SearchQuery) -> dict[str, object]:
