@@ -414,3 +414,27 @@ async def test_a_one_letter_prefix_after_other_words_waits_for_the_next_letter(
     b = await new_thread(client, world, account=world.chat_a, at=2, text="emma called")
     assert await threads(db, "emma w") == [b, a]
     assert await threads(db, "emma wr") == [a]
+
+
+async def test_words_naming_the_contact_and_words_of_a_message_together(
+    db: Database, client: httpx.AsyncClient, world: InboxWorld, plan: str
+) -> None:
+    zelda = await new_thread(
+        client, world, account=world.chat_a, at=1, name="Zelda Fitzgerald", text="refund please"
+    )
+    other = await new_thread(
+        client, world, account=world.chat_a, at=2, name="Scott Key", text="refund for zelda"
+    )
+    await new_thread(client, world, account=world.chat_a, at=3, name="Zelda Sayre", text="hello")
+    # "zelda" names two contacts and is a word of another's message: each thread once.
+    assert await threads(db, "zelda refund ") == [other, zelda]
+    assert await threads(db, "fitzgerald refund ") == [zelda]
+    assert await threads(db, "zelda fitzgerald ") == [zelda]  # the contact alone
+    assert await threads(db, "zelda nothing ") == []
+    # The filters and the caller's inboxes hold for these matches too.
+    assert await threads(db, "fitzgerald refund ", SearchFilters(status="CLOSED")) == []
+    assert await threads(db, "fitzgerald refund ", inboxes=world.visible(world.outsider_id)) == []
+    first = await search(db, "zelda refund ", limit=1)
+    second = await search(db, "zelda refund ", limit=1, after=first.next_after)
+    assert [r.thread_id for r in first.results + second.results] == [other, zelda]
+    assert second.next_after is None

@@ -3,8 +3,9 @@
 A result is a thread, anchored on its newest matching message; results come newest anchor
 first. Message ids grow with time, so "newest" is the largest id: both backends walk their
 matches by id, newest first, and stop after a page instead of ranking every match. A thread
-whose contact matches (name, email, phone, identifiers) is anchored on its latest message.
-The cursor is the last anchor's id.
+whose contact matches (name, email, phone, identifiers) is anchored on its latest message; a
+thread whose contact matches some of the words and a message the others ("ana refund"), on
+that message. The cursor is the last anchor's id.
 """
 
 # ruff: noqa: S608 (statements are built from fixed fragments; every user value is bound)
@@ -12,6 +13,7 @@ The cursor is the last anchor's id.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import time
 from collections.abc import AsyncIterator, Callable
@@ -25,12 +27,13 @@ from frontdesk.core.errors import validation_error
 from frontdesk.core.models import INT64_MAX
 from frontdesk.core.pagination import decode_cursor, encode_cursor
 from frontdesk.search import postgres, sqlite
-from frontdesk.search.query import MAX_QUERY_LENGTH, SearchQuery, parse_query
+from frontdesk.search.query import MAX_QUERY_LENGTH, SearchQuery, Term, parse_query
 from frontdesk.search.snippets import snippet_of
 
 MAX_LIMIT = 100
 BATCH = 200  # matching messages read first while collecting a page of threads
 MAX_BATCH = 3200  # the batches double up to this
+MAX_MIXED_CONTACTS = 5000  # more contacts named by some of the words: no mixed matches
 FEW_THREADS = 2000  # filters leaving no more threads than this: walk their messages only
 BASE_THREAD_WHERE = "t.archived = :false"
 _VISIBLE_TYPES = "('MESSAGE', 'COMMENT')"
@@ -185,7 +188,7 @@ async def _collect(
         return await _thread_hits(uow, thread_where, "", params, filters, limit + 1)
     backend = postgres if uow.is_postgres else sqlite
     params.update(backend.params(parsed))
-    contact_ids = postgres.contact_ids(parsed) if uow.is_postgres else sqlite.CONTACT_IDS
+    contact_ids = postgres.contact_ids(parsed) if backend is postgres else sqlite.CONTACT_IDS
     by_contact = await _thread_hits(
         uow,
         thread_where,
@@ -196,18 +199,74 @@ async def _collect(
     )
     # With a full page of contact matches, only newer message matches can still make the page.
     params["floor"] = by_contact[-1].key if len(by_contact) > limit else 0
-    contacts = {r[0] for r in await uow.execute(text(contact_ids), params)}
-    match = backend.message_match(parsed)
+    contacts = await _contact_ids(uow, backend, parsed)
+    walk = functools.partial(_walk, uow, backend, params, filters, before, limit)
+    # Some words may name the contact and the others be in the messages ("ana refund"): the
+    # threads of contacts matching the first, anchored on their newest message matching the
+    # rest. Those threads are found that way only, so a thread never shows twice.
+    mixed: list[_Hit] = []
+    split = await _contact_and_message_words(uow, backend, parsed)
+    mixed_contacts: set[int] = set()
+    if split is not None:
+        mixed_contacts = await _contact_ids(uow, backend, split[0]) - contacts
+        if len(mixed_contacts) > MAX_MIXED_CONTACTS:  # words naming nobody in particular
+            mixed_contacts = set()
+    if mixed_contacts and split is not None:
+        ids = ", ".join(str(int(c)) for c in sorted(mixed_contacts))
+        mixed = await walk(split[1], f"{thread_where} AND t.contact_id IN ({ids})", contacts)
+    by_message = await walk(parsed, thread_where, contacts | mixed_contacts)
+    merged = sorted([*by_contact, *by_message, *mixed], key=lambda h: h.key, reverse=True)
+    return merged[: limit + 1]
+
+
+async def _contact_ids(uow: UnitOfWork, backend: Any, query: SearchQuery) -> set[int]:
+    """The contacts whose fields (or one identifier) hold every word of `query`."""
+    sql = postgres.contact_ids(query) if backend is postgres else sqlite.CONTACT_IDS
+    return {r[0] for r in _rows(await uow.execute(text(sql), backend.params(query)))}
+
+
+async def _contact_and_message_words(
+    uow: UnitOfWork, backend: Any, parsed: SearchQuery
+) -> tuple[SearchQuery, SearchQuery] | None:
+    """The query's terms split into those some contact matches and the others, when both
+    are there."""
+    if len(parsed.terms) < 2:
+        return None
+    naming: list[Term] = []
+    rest: list[Term] = []
+    for term in parsed.terms:
+        alone = SearchQuery((term,))
+        sql = postgres.contact_ids(alone) if backend is postgres else sqlite.CONTACT_IDS
+        found = await uow.scalar(text(f"{sql} LIMIT 1"), backend.params(alone))
+        (naming if found is not None else rest).append(term)
+    if not naming or not rest:
+        return None
+    return SearchQuery(tuple(naming)), SearchQuery(tuple(rest))
+
+
+async def _walk(
+    uow: UnitOfWork,
+    backend: Any,
+    params: dict[str, Any],
+    filters: SearchFilters,
+    before: int,
+    limit: int,
+    query: SearchQuery,
+    thread_where: str,
+    contacts: set[int],
+) -> list[_Hit]:
+    """Threads passing `thread_where`, anchored on their newest message matching `query`,
+    leaving out the threads of `contacts`."""
+    params = {**params, **backend.params(query)}
+    match = backend.message_match(query)
     few = await _few_threads(uow, thread_where, params)
     if few is not None:
         if not few:
-            return by_contact[: limit + 1]  # no thread passes the filters: no message can
+            return []  # no thread passes the filters: no message can
         match += f" AND m.thread_id IN ({', '.join(str(int(t)) for t in few)})"
-    by_message = await _message_hits(
+    return await _message_hits(
         uow, backend, match, thread_where, params, filters, before, limit, contacts=contacts
     )
-    merged = sorted([*by_contact, *by_message], key=lambda h: h.key, reverse=True)
-    return merged[: limit + 1]
 
 
 async def _thread_hits(
