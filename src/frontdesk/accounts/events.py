@@ -15,8 +15,8 @@ from frontdesk.core.events import Event, register
 class UserUpdated(Event):
     name = "user.updated"
     description = (
-        "A user's name, availability, capacity, role or active flag changed; `changes` holds "
-        "the new values (ids as strings)."
+        "A user's name, availability, capacity, role, active flag or meeting link changed; "
+        "`changes` holds the new values (ids as strings)."
     )
     user_id: int
     changes: dict[str, Any] = field(default_factory=dict)

@@ -24,6 +24,8 @@ class User(IdMixin, TimestampMixin, Base):
     capacity: Mapped[int | None] = mapped_column(Integer, nullable=True)
     last_assigned_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     avatar_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    # The user's booking page (http/https), offered by the composer's insert menu.
+    meeting_link: Mapped[str | None] = mapped_column(String(2048), nullable=True)
 
 
 class Team(IdMixin, TimestampMixin, Base):

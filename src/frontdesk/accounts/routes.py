@@ -54,13 +54,16 @@ async def get_my_user(principal: UserDep, db: DbDep) -> JsonResponse:
 
 @router.patch("/users/me")
 async def update_me(body: MeUpdate, principal: UserDep, db: DbDep) -> JsonResponse:
-    """Change your own name or availability (`available` | `away`)."""
+    """Change your own name, availability (`available` | `away`) or meeting link."""
     assert principal.user_id is not None
+    changes = body.model_dump(exclude_unset=True)
+    if "meetingLink" in changes:
+        changes["meeting_link"] = changes.pop("meetingLink")
     async with db.transaction() as uow:
         user = await user_changes.update_user(
             uow,
             user_id=principal.user_id,
-            changes=body.model_dump(exclude_unset=True),
+            changes=changes,
             by_user_id=principal.user_id,
             allowed=user_changes.SELF_FIELDS,
         )

@@ -40,6 +40,9 @@ class MeUpdate(BaseModel):
 
     name: str | None = Field(default=None, max_length=200)
     availability: Literal["available", "away"] | None = None
+    meetingLink: str | None = Field(
+        default=None, max_length=2048, description="Your booking page (http/https); null clears"
+    )
 
 
 class UserUpdate(BaseModel):
@@ -93,6 +96,7 @@ def user_json(row: Any) -> dict[str, Any]:
         "active": row.active,
         "availability": row.availability,
         "capacity": row.capacity,
+        "meetingLink": row.meeting_link,
         "createdAt": ms_to_iso(row.created_at),
     }
 

@@ -10,6 +10,7 @@ password (tokens stay revoked: a new one is a deliberate act).
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import and_, delete, func, or_, select, update
 
@@ -27,8 +28,9 @@ from frontdesk.core.models import now_ms
 
 AVAILABILITIES = ("available", "away")
 ADMIN_FIELDS = ("name", "role", "capacity", "active", "availability")
-SELF_FIELDS = ("name", "availability")
+SELF_FIELDS = ("name", "availability", "meeting_link")
 MAX_CAPACITY = 100_000
+EVENT_NAMES = {"meeting_link": "meetingLink"}  # `user.updated` speaks the API's names
 
 
 def _clean(field: str, value: Any) -> Any:
@@ -53,6 +55,8 @@ def _clean(field: str, value: Any) -> Any:
         return value
     if field == "capacity":
         return _capacity(value)
+    if field == "meeting_link":
+        return meeting_link(value)
     raise validation_error(f"{field} cannot be changed here", field_name=field)
 
 
@@ -65,6 +69,20 @@ def _capacity(value: Any) -> int | None:
             field_name="capacity",
         )
     return value
+
+
+def meeting_link(value: Any) -> str | None:
+    """A booking page's address: absolute http(s), or None (empty clears it)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    text = value.strip() if isinstance(value, str) else ""
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or len(text) > 2048:
+        raise validation_error(
+            "The meeting link must be an http or https address, e.g. https://cal.example/you",
+            field_name="meetingLink",
+        )
+    return text
 
 
 async def _locked_user(uow: UnitOfWork, user_id: int, *, with_admins: bool) -> Any:
@@ -114,7 +132,7 @@ async def update_user(
     uow.emit(
         UserUpdated(
             user_id=user_id,
-            changes=dict(diff),
+            changes={EVENT_NAMES.get(f, f): v for f, v in diff.items()},
             audience=Audience(user_ids=(user_id,), admins=True),
         )
     )
