@@ -1,5 +1,6 @@
 """Files: record uploads, find the ones a caller may see (DESIGN 8: files it uploaded, and
-files of messages it may see)."""
+files of messages it may see; for a person, also the files of the shared document and video
+library, which any user may insert into a reply)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, literal, select
+from sqlalchemy import insert, literal, select, union_all
 
 from frontdesk.conversations.models import Thread
 from frontdesk.core.db import UnitOfWork
@@ -15,6 +16,7 @@ from frontdesk.core.errors import Conflict, NotFound
 from frontdesk.core.models import now_ms
 from frontdesk.files.models import File
 from frontdesk.files.schemas import UploadForm
+from frontdesk.library.models import Document, Video
 from frontdesk.messages.models import Message, MessageFile
 
 
@@ -104,11 +106,23 @@ async def get_file(uow: UnitOfWork, *, file_id: int) -> Any:
 
 
 async def get_visible_file(uow: UnitOfWork, *, file_id: int, viewer: Uploader) -> Any:
-    """The file row if `viewer` uploaded it or may see a thread carrying it; else 404."""
+    """The file row if `viewer` uploaded it, may see a thread carrying it, or is a person and
+    it is in the library; else 404."""
     row = await get_file(uow, file_id=file_id)
     if _is_uploader(row, viewer) or await _attached_where_visible(uow, file_id, viewer):
         return row
+    if viewer.user_id is not None and await _in_library(uow, file_id):
+        return row
     raise NotFound("File", file_id)
+
+
+async def _in_library(uow: UnitOfWork, file_id: int) -> bool:
+    query = union_all(
+        select(literal(1)).where(Document.file_id == file_id),
+        select(literal(1)).where(Video.file_id == file_id),
+        select(literal(1)).where(Video.poster_file_id == file_id),
+    )
+    return (await uow.execute(query.limit(1))).first() is not None
 
 
 def _is_uploader(row: Any, viewer: Uploader) -> bool:
