@@ -179,7 +179,7 @@ async def test_an_agent_sees_only_threads_of_their_inboxes(db: Database) -> None
 async def test_an_unknown_type_is_400(db: Database) -> None:
     world = await build(db)
     with pytest.raises(AppError) as raised:
-        await items(db, world, types=["email"])
+        await items(db, world, types=["meeting"])
     assert raised.value.status == 400
 
 

@@ -16,14 +16,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, literal, select, tuple_, union_all
+from sqlalchemy import Select, func, literal, not_, select, tuple_, union_all
 
 from frontdesk.channels.models import Channel
 from frontdesk.contacts import service as contact_service
 from frontdesk.conversations.models import Thread
 from frontdesk.core.db import UnitOfWork
 from frontdesk.core.errors import validation_error
-from frontdesk.messages.models import Message
+from frontdesk.messages.models import Message, is_email_message
 
 # Every piece selects these columns, labelled so, in this order.
 ITEM_COLUMNS = (
@@ -36,6 +36,8 @@ ITEM_COLUMNS = (
     "text",
     "senders",
     "status",
+    "subject",
+    "extra",
 )
 DEFAULT_LIMIT = 50
 
@@ -79,8 +81,11 @@ def activity_types() -> list[ActivityType]:
     return list(_REGISTRY.values())
 
 
-def _message_piece(scope: Scope, *, key: str, message_type: str) -> Select[Any]:
-    """Messages of one type in the contact's threads (the inboxes the caller sees)."""
+def _message_piece(
+    scope: Scope, *, key: str, message_type: str, email: bool | None = None
+) -> Select[Any]:
+    """Messages of one type in the contact's threads (the inboxes the caller sees); `email`
+    keeps only email messages (True) or leaves them out (False)."""
     channel = func.coalesce(Message.channel_id, Thread.channel_id)
     statement = (
         select(
@@ -93,10 +98,14 @@ def _message_piece(scope: Scope, *, key: str, message_type: str) -> Select[Any]:
             Message.text.label("text"),
             Message.senders.label("senders"),
             Message.status.label("status"),
+            Message.subject.label("subject"),
+            Message.extra.label("extra"),
         )
         .join(Thread, Thread.id == Message.thread_id)
         .where(Thread.contact_id == scope.contact_id, Message.type == message_type)
     )
+    if email is not None:
+        statement = statement.where(is_email_message() if email else not_(is_email_message()))
     if scope.inbox_ids is not None:
         statement = statement.where(Thread.inbox_id.in_(scope.inbox_ids))
     if scope.channel_ids is not None:
@@ -110,12 +119,22 @@ def _message_piece(scope: Scope, *, key: str, message_type: str) -> Select[Any]:
 
 @register("conversation_message", "Conversation messages")
 def conversation_messages(scope: Scope) -> Select[Any]:
-    return _message_piece(scope, key="conversation_message", message_type="MESSAGE")
+    return _message_piece(scope, key="conversation_message", message_type="MESSAGE", email=False)
 
 
 @register("internal_comment", "Internal comments")
 def internal_comments(scope: Scope) -> Select[Any]:
     return _message_piece(scope, key="internal_comment", message_type="COMMENT")
+
+
+@register("email", "Emails")
+def emails(scope: Scope) -> Select[Any]:
+    return _message_piece(scope, key="email", message_type="MESSAGE", email=True)
+
+
+@register("call", "Calls")
+def calls(scope: Scope) -> Select[Any]:
+    return _message_piece(scope, key="call", message_type="CALL")
 
 
 # --- reading ---------------------------------------------------------------------------------

@@ -25,9 +25,11 @@ async def enqueue_email(
     text: str,
     html: str | None = None,
     reply_to: str | None = None,
+    message_id: int | None = None,
 ) -> str:
     """Queue an email to `to` (text, and optionally an HTML alternative); returns the job's
-    event id."""
+    event id. With `message_id` (an email reply stored in a thread), the message's delivery
+    status follows the job: SENT once the server accepts it, FAILED when the job dies."""
     for address in (to, reply_to or ""):
         if "\r" in address or "\n" in address:
             raise ValueError(f"line break in an email address: {address!r}")
@@ -37,4 +39,6 @@ async def enqueue_email(
         payload["html"] = html
     if reply_to is not None:
         payload["replyTo"] = reply_to
-    return await jobs.enqueue(uow, kind=JOB_KIND, payload=payload, target=JOB_TARGET)
+    return await jobs.enqueue(
+        uow, kind=JOB_KIND, payload=payload, target=JOB_TARGET, message_id=message_id
+    )

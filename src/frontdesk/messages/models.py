@@ -4,10 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.core.models import Base, IdMixin, TimestampMixin
+
+# HubSpot's channel id for email messages in a thread: an agent's email reply (issue 7) is a
+# MESSAGE of the thread with this channelId, as HubSpot shows email in a conversation. Such a
+# message has no channel account, unlike every message of a custom channel, so a custom
+# channel that happens to get id 1002 is never taken for email (`is_email_message`).
+EMAIL_CHANNEL_ID = 1002
 
 
 class Message(IdMixin, TimestampMixin, Base):
@@ -18,7 +36,8 @@ class Message(IdMixin, TimestampMixin, Base):
     )
 
     thread_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("threads.id"))
-    # MESSAGE | COMMENT | ASSIGNMENT | THREAD_STATUS_CHANGE
+    # MESSAGE | COMMENT | ASSIGNMENT | THREAD_STATUS_CHANGE | CALL (a logged call: Frontdesk's
+    # extension, extra = {outcome, durationSeconds}, text = the notes)
     type: Mapped[str] = mapped_column(String(32), default="MESSAGE")
     direction: Mapped[str | None] = mapped_column(String(8), nullable=True)
     channel_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
@@ -51,3 +70,11 @@ class MessageFile(Base):
         BigInteger, ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
     )
     file_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("files.id"), primary_key=True)
+
+
+def is_email_message() -> ColumnElement[bool]:
+    """The condition on `messages` of an email reply (never NULL, so it can be negated)."""
+    return and_(
+        func.coalesce(Message.channel_id, 0) == EMAIL_CHANNEL_ID,
+        Message.channel_account_id.is_(None),
+    )
