@@ -26,6 +26,7 @@ ALL_ON = {
     "newMessageAssigned": True,
     "newUnassignedConversation": True,
     "conversationAssigned": True,
+    "mention": True,
     "browser": True,
 }
 

@@ -43,7 +43,13 @@ async def test_builtins_come_first_and_custom_ones_follow(
     ]
     await client.post(PATH, json={"name": "due", "label": "Due", "type": "date"}, headers=admin)
     listed = (await client.get(PATH, headers=agent)).json()["results"]
-    assert [p["name"] for p in listed] == ["priority", "category", "plan_tier", "due"]
+    assert [p["name"] for p in listed] == [
+        "priority",
+        "category",
+        "ticket_status",
+        "plan_tier",
+        "due",
+    ]
     assert listed[0]["builtIn"] is True
     assert listed[0]["optionsEditable"] is False
     assert [o["value"] for o in listed[0]["options"]] == ["LOW", "MEDIUM", "HIGH", "URGENT"]
@@ -62,7 +68,7 @@ async def test_category_options_are_editable_priority_is_not(
     assert again.json()["options"] == options[:1]
     async with db.read() as uow:
         definitions = await property_service.list_definitions(uow)
-    assert [d.name for d in definitions] == ["priority", "category"]
+    assert [d.name for d in definitions] == ["priority", "category", "ticket_status"]
     assert definitions[1].option_values == ("RETURNS",)
     refused = await client.patch(f"{PATH}/priority", json={"options": options}, headers=admin)
     assert assert_error_body(refused, 400)["errors"][0]["in"] == "options"

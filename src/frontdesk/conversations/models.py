@@ -90,6 +90,9 @@ class Thread(IdMixin, TimestampMixin, Base):
     # adds one: the inbox list shows its preview and compares its id with read states.
     last_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     last_message_preview: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    # Help desk: when the first agent reply (an outgoing MESSAGE) was written; set once, in the
+    # reply's transaction (helpdesk/service.py). Response time = first_response_at - created_at.
+    first_response_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class ThreadKey(IdMixin, Base):

@@ -167,8 +167,8 @@ async def update_thread(
         bool, Query(description="true to find an archived thread (to restore it).")
     ] = False,
 ) -> JsonResponse:
-    """Change a thread's status (`{"status": ...}`), or restore it (`?archived=true` with
-    `{"archived": false}`)."""
+    """Change a thread's status (`{"status": ...}`) and/or properties (`{"properties":
+    {...}}`), or restore it (`?archived=true` with `{"archived": false}`)."""
     async with db.transaction() as uow:
         row = await conversation_service.update_thread(
             uow,
@@ -177,6 +177,7 @@ async def update_thread(
             archived=body.archived,
             find_archived=archived,
             by=_acting(principal),
+            properties=body.properties,
         )
     return JsonResponse(thread_json(row))
 

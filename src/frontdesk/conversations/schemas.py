@@ -17,11 +17,20 @@ ThreadStatus = Literal["OPEN", "CLOSED"]
 
 
 class ThreadUpdate(BaseModel):
-    """`PublicThreadUpdateRequest`: send either `status` or `{"archived": false}`, not both."""
+    """`PublicThreadUpdateRequest`: send `status` and/or `properties`, or `{"archived": false}`
+    alone."""
 
     model_config = ConfigDict(extra="forbid")
 
     status: ThreadStatus | None = Field(default=None, description="New status of the thread.")
+    properties: dict[str, Any] | None = Field(
+        default=None,
+        description=(
+            "Thread properties to set (null or empty clears one): `priority`, `category`, "
+            "custom ones, and on help-desk threads `ticket_status` (CLOSED closes the thread)."
+        ),
+        examples=[{"priority": "HIGH", "ticket_status": "WAITING_ON_US"}],
+    )
     archived: StrictBool | None = Field(
         default=None,
         description="Only `false`, with `?archived=true`: restores an archived thread.",
@@ -81,6 +90,13 @@ class PublicThread(BaseModel):
     spam: bool
     archived: bool
     threadAssociations: ThreadAssociations | None = None
+    properties: dict[str, Any] | None = Field(
+        default=None,
+        description="Thread properties (priority, category, ticket_status, custom); when set.",
+    )
+    firstResponseAt: str | None = Field(
+        default=None, description="Help desk: when the first agent reply was written."
+    )
 
 
 class ThreadCollection(BaseModel):
@@ -115,6 +131,8 @@ def thread_json(row: Any) -> dict[str, Any]:
         "latestMessageTimestamp": ms_to_iso(row.latest_message_at),
         "latestMessageSentTimestamp": ms_to_iso(row.latest_sent_at),
         "latestMessageReceivedTimestamp": ms_to_iso(row.latest_received_at),
+        "properties": dict(row.properties) if row.properties else None,
+        "firstResponseAt": ms_to_iso(row.first_response_at),
     }
     body: dict[str, Any] = {
         "id": str(row.id),

@@ -31,7 +31,10 @@ from frontdesk.core.errors import NotFound, validation_error
 from frontdesk.core.events import Audience
 from frontdesk.core.models import datetime_to_ms, now_ms
 from frontdesk.core.pagination import MAX_LIMIT, check_limit, decode_cursor
+from frontdesk.helpdesk import service as helpdesk_service
+from frontdesk.helpdesk.service import TICKET_STATUS
 from frontdesk.messages.system import add_system_message
+from frontdesk.properties import service as property_service
 
 THREAD_STATUSES = ("OPEN", "CLOSED")
 _AGENT_ACTOR = re.compile(r"^A-([1-9][0-9]{0,17})$")
@@ -211,13 +214,19 @@ async def update_thread(
     archived: bool | None,
     find_archived: bool,
     by: Acting,
+    properties: dict[str, Any] | None = None,
 ) -> Any:
-    """PATCH a thread: change its status, or restore it (`archived: false`), never both."""
-    if status is not None and archived is not None:
+    """PATCH a thread: change its status and/or properties, or restore it (`archived:
+    false`) alone."""
+    if (status is not None or properties) and archived is not None:
         raise validation_error(
-            "Change status or restore (archived: false), not both in one request",
+            "Change status or properties, or restore (archived: false), not both in one request",
             field_name="archived",
         )
+    if properties:
+        row = await update_properties(uow, thread_id=thread_id, values=properties, by=by)
+        if status is None:
+            return row
     if status is not None:
         return await change_status(uow, thread_id=thread_id, status=status, by=by)
     if archived is None:
@@ -259,6 +268,55 @@ async def change_status(uow: UnitOfWork, *, thread_id: int, status: str, by: Act
         created_by=by.actor_id,
     )
     _emit_updated(uow, thread, {"status": status})
+    # A help-desk ticket follows: closed is CLOSED, reopened waits on us.
+    await helpdesk_service.apply_ticket_rule(
+        uow, thread_id=thread_id, happened="closed" if status == "CLOSED" else "reopened"
+    )
+    return await _reload(uow, thread_id)
+
+
+async def update_properties(
+    uow: UnitOfWork, *, thread_id: int, values: dict[str, Any], by: Acting
+) -> Any:
+    """Set (or clear, with null or "") some of a thread's properties, validated against the
+    definitions; one `conversation.updated` with the changed ones. `ticket_status` only on a
+    help-desk thread and never cleared; CLOSED closes the thread, any other status of a closed
+    ticket reopens it (helpdesk/service.py)."""
+    thread = await _locked_thread(uow, thread_id=thread_id, by=by, archived=False)
+    definitions = await property_service.list_definitions(uow)
+    checked = property_service.validate_properties(definitions, values)
+    cleared = {name for name in values if name not in checked}
+    ticket = checked.pop(TICKET_STATUS, None)
+    if TICKET_STATUS in values:
+        if not await helpdesk_service.is_help_desk(uow, inbox_id=thread.inbox_id):
+            raise validation_error(
+                "ticket_status is only for threads in a help-desk inbox",
+                field_name=TICKET_STATUS,
+            )
+        if ticket is None:
+            raise validation_error("A ticket always has a status", field_name=TICKET_STATUS)
+        cleared.discard(TICKET_STATUS)
+    current = dict(thread.properties or {})
+    merged = {k: v for k, v in {**current, **checked}.items() if k not in cleared}
+    changed = {
+        name: merged.get(name)
+        for name in [*checked, *cleared]
+        if current.get(name) != merged.get(name)
+    }
+    if changed:
+        await uow.execute(
+            update(Thread)
+            .where(Thread.id == thread_id)
+            .values(properties=merged, updated_at=now_ms())
+        )
+        _emit_updated(uow, thread, {"properties": changed})
+    if ticket is not None:
+        if ticket == helpdesk_service.CLOSED:
+            await change_status(uow, thread_id=thread_id, status="CLOSED", by=by)
+        else:
+            if thread.status == "CLOSED":
+                await change_status(uow, thread_id=thread_id, status="OPEN", by=by)
+            await helpdesk_service.set_ticket_status(uow, thread_id=thread_id, status=ticket)
     return await _reload(uow, thread_id)
 
 

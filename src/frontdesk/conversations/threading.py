@@ -22,6 +22,7 @@ from frontdesk.core.db import UnitOfWork, insert_or_ignore
 from frontdesk.core.errors import validation_error
 from frontdesk.core.events import Audience
 from frontdesk.core.models import now_ms
+from frontdesk.helpdesk import service as helpdesk_service
 
 INTEGRATION_THREAD_ID = "INTEGRATION_THREAD_ID"
 DELIVERY_IDENTIFIER = "DELIVERY_IDENTIFIER"
@@ -237,6 +238,7 @@ async def reopen_thread(uow: UnitOfWork, *, thread_id: int, inbox_id: int) -> No
                 audience=Audience(inbox_id=inbox_id),
             )
         )
+        await helpdesk_service.apply_ticket_rule(uow, thread_id=thread_id, happened="reopened")
 
 
 async def _create_for_new_key(uow: UnitOfWork, target: _Target) -> ThreadRef | None:
@@ -250,6 +252,7 @@ async def _create_for_new_key(uow: UnitOfWork, target: _Target) -> ThreadRef | N
     if (await uow.execute(_INSERT_KEY[uow.dialect], key_values)).first() is None:
         await uow.execute(delete(Thread).where(Thread.id == thread_id))
         return None
+    await helpdesk_service.apply_ticket_rule(uow, thread_id=thread_id, happened="created")
     return _created(uow, target, thread_id=thread_id)
 
 
@@ -258,6 +261,7 @@ async def _take_over_key(uow: UnitOfWork, row: KeyRow, target: _Target) -> Threa
     await uow.execute(
         update(ThreadKey).where(ThreadKey.id == row.key_id).values(thread_id=thread_id)
     )
+    await helpdesk_service.apply_ticket_rule(uow, thread_id=thread_id, happened="created")
     return _created(uow, target, thread_id=thread_id)
 
 

@@ -12,7 +12,8 @@ from frontdesk.core.events import Event, register
 class NotificationCreated(Event):
     name = "notification.created"
     description = (
-        "A notification for one user (a new message assigned to them, a new conversation)."
+        "A notification for one user (a new message assigned to them, a new conversation, "
+        "an assignment, an @mention in an internal comment)."
     )
     notification_id: int
     kind: str

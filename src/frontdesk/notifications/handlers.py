@@ -16,6 +16,10 @@ transaction), so the conversation notification is the only one it brings.
 * `conversation.assigned` to a user by someone else (a teammate, automatic assignment, an
   integration): a notification for that user if they are active, see the inbox and want it.
 
+* `message.created` of a COMMENT whose `extra.mentions` names teammates (messages/mentions.py
+  checked they may be mentioned): a MENTION notification for each who is still active, sees
+  the inbox and wants it; never for the comment's author.
+
 Routing assigns a new thread in its own `conversation.created` handler, wired before these:
 the conversation handler reads the assignee when it runs, so a routed thread brings its
 assignee the assignment notification instead of the team the unassigned one.
@@ -38,10 +42,12 @@ from frontdesk.conversations.schemas import agent_actor_id
 from frontdesk.core.db import UnitOfWork
 from frontdesk.core.events import Event, EventBus
 from frontdesk.messages.events import MessageCreated
+from frontdesk.messages.mentions import mentioned_user_ids
 from frontdesk.messages.models import Message
 from frontdesk.notifications import service as notification_service
 from frontdesk.notifications.models import (
     CONVERSATION_ASSIGNED,
+    MENTION,
     NEW_MESSAGE_ASSIGNED,
     NEW_UNASSIGNED_CONVERSATION,
     NotificationSettings,
@@ -98,6 +104,10 @@ def _user_due(switch: Mapped[bool]) -> Any:
 # Built once: the message one runs on the hot path.
 _ASSIGNEE_DUE = _user_due(NotificationSettings.new_message_assigned)
 _ASSIGNED_DUE = _user_due(NotificationSettings.conversation_assigned)
+_MENTION_DUE = _user_due(NotificationSettings.mention)
+_COMMENT = select(Message.extra, Message.created_by, Message.senders, Message.text).where(
+    Message.id == bindparam("message_id")
+)
 
 # The inbox's team members who should hear of a new unassigned conversation.
 _CONVERSATION_DUE = (
@@ -200,6 +210,43 @@ async def on_conversation_assigned(uow: UnitOfWork, event: Event) -> None:
     )
 
 
+async def on_comment_created(uow: UnitOfWork, event: Event) -> None:
+    """Tell each teammate an internal comment @mentions (not its author) who is active, still
+    sees the thread's inbox and wants it; the comment stored its mentions in `extra`."""
+    assert isinstance(event, MessageCreated)
+    if event.type != "COMMENT":
+        return
+    comment = (await uow.execute(_COMMENT, {"message_id": event.message_id})).first()
+    user_ids = mentioned_user_ids(comment.extra if comment is not None else None)
+    if comment is None or not user_ids:
+        return
+    author = comment.created_by
+    due: list[int] = []
+    title_row = None
+    for user_id in user_ids:
+        if agent_actor_id(user_id) == author:
+            continue
+        row = (
+            await uow.execute(_MENTION_DUE, {"thread_id": event.thread_id, "user_id": user_id})
+        ).first()
+        if row is not None:
+            due.append(user_id)
+            title_row = row
+    if not due or title_row is None:
+        return
+    senders = comment.senders or [{}]
+    name = str(senders[0].get("name") or "A teammate")
+    notification = notification_service.NewNotification(
+        kind=MENTION,
+        thread_id=event.thread_id,
+        message_id=event.message_id,
+        inbox_id=event.inbox_id,
+        title=f"{name} mentioned you · {_title(title_row)}",
+        body=comment.text or NO_TEXT_MESSAGE,
+    )
+    await notification_service.create_notifications(uow, user_ids=due, notification=notification)
+
+
 async def _assigned_body(uow: UnitOfWork, event: ConversationAssigned) -> str:
     """Who gave it: a teammate by name; routing and integrations by their stored reason."""
     actor = event.actor_id or ""
@@ -219,5 +266,6 @@ def register_handlers(bus: EventBus) -> None:
         return
     _wired.add(bus)
     bus.on(MessageCreated, on_message_created)
+    bus.on(MessageCreated, on_comment_created)
     bus.on(ConversationCreated, on_conversation_created)
     bus.on(ConversationAssigned, on_conversation_assigned)

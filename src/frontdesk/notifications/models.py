@@ -10,6 +10,7 @@ from frontdesk.core.models import Base, IdMixin, now_ms
 NEW_MESSAGE_ASSIGNED = "NEW_MESSAGE_ASSIGNED"
 NEW_UNASSIGNED_CONVERSATION = "NEW_UNASSIGNED_CONVERSATION"
 CONVERSATION_ASSIGNED = "CONVERSATION_ASSIGNED"
+MENTION = "MENTION"
 
 
 class NotificationSettings(Base):
@@ -24,6 +25,7 @@ class NotificationSettings(Base):
     new_message_assigned: Mapped[bool] = mapped_column(Boolean, default=True)
     new_unassigned_conversation: Mapped[bool] = mapped_column(Boolean, default=True)
     conversation_assigned: Mapped[bool] = mapped_column(Boolean, default=True)
+    mention: Mapped[bool] = mapped_column(Boolean, default=True)
     browser: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[int] = mapped_column(BigInteger, default=now_ms, onupdate=now_ms)
 

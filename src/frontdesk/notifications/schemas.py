@@ -18,6 +18,7 @@ class NotificationSettingsRead(BaseModel):
     newMessageAssigned: bool
     newUnassignedConversation: bool
     conversationAssigned: bool
+    mention: bool
     browser: bool
 
 
@@ -30,6 +31,7 @@ class NotificationSettingsUpdate(BaseModel):
     newMessageAssigned: StrictBool = True
     newUnassignedConversation: StrictBool = True
     conversationAssigned: StrictBool = True
+    mention: StrictBool = True
     browser: StrictBool = True
 
     def changes(self) -> dict[str, bool]:
@@ -42,6 +44,7 @@ _SNAKE = {
     "newMessageAssigned": "new_message_assigned",
     "newUnassignedConversation": "new_unassigned_conversation",
     "conversationAssigned": "conversation_assigned",
+    "mention": "mention",
     "browser": "browser",
 }
 

@@ -22,6 +22,7 @@ SETTING_NAMES = (
     "new_message_assigned",
     "new_unassigned_conversation",
     "conversation_assigned",
+    "mention",
     "browser",
 )
 
@@ -32,6 +33,7 @@ class Preferences:
     new_message_assigned: bool = True
     new_unassigned_conversation: bool = True
     conversation_assigned: bool = True
+    mention: bool = True
     browser: bool = True
 
 

@@ -1,10 +1,11 @@
 """Conversation properties: the built-ins, the custom definitions admins add, and validation.
 
-How the built-ins are stored: both live in code (`BUILTINS`), so a fresh workspace has them
+How the built-ins are stored: they live in code (`BUILTINS`), so a fresh workspace has them
 without a migration or a seed. `priority` is fixed (LOW, MEDIUM, HIGH, URGENT, HubSpot's ticket
-priorities). `category` has admin-editable options: once an admin edits them, they are kept in
-the `property_definitions` row named `category` (the row's other columns are ignored); until
-then the code's defaults apply. Every other row is a custom property. Custom properties are
+priorities), and so is `ticket_status` (help-desk tickets: see helpdesk/service.py). `category`
+has admin-editable options: once an admin edits them, they are kept in the
+`property_definitions` row named `category` (the row's other columns are ignored); until then
+the code's defaults apply. Every other row is a custom property. Custom properties are
 never deleted: `archived` hides them from new values while old threads keep theirs.
 """
 
@@ -77,7 +78,22 @@ CATEGORY = PropertyDef(
     ),
     builtin=True,
 )
-BUILTINS: dict[str, PropertyDef] = {p.name: p for p in (PRIORITY, CATEGORY)}
+# Help-desk tickets (DESIGN 3): set only on threads of HELP_DESK inboxes, moved by the rules in
+# helpdesk/service.py; CLOSED is the thread's status CLOSED.
+TICKET_STATUS = PropertyDef(
+    name="ticket_status",
+    label="Ticket status",
+    type="enumeration",
+    options=_options(
+        ("NEW", "New"),
+        ("WAITING_ON_CONTACT", "Waiting on contact"),
+        ("WAITING_ON_US", "Waiting on us"),
+        ("CLOSED", "Closed"),
+    ),
+    builtin=True,
+    options_editable=False,
+)
+BUILTINS: dict[str, PropertyDef] = {p.name: p for p in (PRIORITY, CATEGORY, TICKET_STATUS)}
 
 
 def _to_def(row: Any) -> PropertyDef:
@@ -106,6 +122,12 @@ async def list_definitions(uow: UnitOfWork, *, archived: bool = False) -> list[P
     ]
     custom = [_to_def(row) for name, row in rows.items() if name not in BUILTINS]
     return builtins + custom
+
+
+async def list_default_definitions(uow: UnitOfWork) -> list[PropertyDef]:
+    """The properties a channel account may give its new conversations by default: all but
+    `ticket_status`, which only the help-desk rules set (a new ticket is always NEW)."""
+    return [d for d in await list_definitions(uow) if d.name != TICKET_STATUS.name]
 
 
 async def list_archived_definitions(uow: UnitOfWork) -> list[PropertyDef]:

@@ -65,6 +65,9 @@ def changes_for(event: Event) -> list[Change]:
             out.append(_property_change(event.thread_id, "status", str(event.changes["status"])))
         if event.changes.get("archived") is False:  # a restore; archiving is a deletion
             out.append(_property_change(event.thread_id, "isArchived", "false"))
+        for name, value in (event.changes.get("properties") or {}).items():
+            text = "" if value is None else str(value)
+            out.append(_property_change(event.thread_id, name, text))
         return out
     if isinstance(event, MessageCreated) and event.type in MESSAGE_TYPES:
         fields = {

@@ -21,6 +21,7 @@ from frontdesk.conversations.models import Thread
 from frontdesk.core.db import UnitOfWork
 from frontdesk.core.errors import AppError, Conflict, ErrorDetail, NotFound, validation_error
 from frontdesk.core.models import now_ms
+from frontdesk.helpdesk import service as helpdesk_service
 from frontdesk.properties import service as property_service
 
 ASSIGNMENT_MODES = ("OFF", "USERS_AND_TEAMS", "CONTACT_OWNER")
@@ -79,7 +80,7 @@ async def check_routing(uow: UnitOfWork, routing: Routing) -> Routing:
     (`defaultProperties.<name>`, `assignmentMode`, `userIds`, `teamIds`, `closedThreadPolicy`)."""
     problems: list[ErrorDetail] = []
     properties: dict[str, Any] = {}
-    definitions = await property_service.list_definitions(uow)
+    definitions = await property_service.list_default_definitions(uow)
     try:
         properties = property_service.validate_properties(definitions, routing.default_properties)
     except AppError as exc:
@@ -203,6 +204,8 @@ async def move_to_help_desk(uow: UnitOfWork, *, account_id: int) -> int:
     if target == row.inbox_id:
         raise Conflict("This account is already in the help desk", field_name="channelAccountId")
     await _move(uow, row, inbox_id=target, home_inbox_id=row.inbox_id)
+    # Its conversations become tickets (a status each), with one event for the help desk.
+    await helpdesk_service.make_tickets(uow, channel_account_id=row.id, inbox_id=target)
     return target
 
 
@@ -215,4 +218,5 @@ async def move_back_to_inbox(uow: UnitOfWork, *, account_id: int) -> int:
     if home is None or home:
         raise Conflict("Its inbox no longer exists", field_name="channelAccountId")
     await _move(uow, row, inbox_id=row.home_inbox_id, home_inbox_id=None)
+    await helpdesk_service.clear_tickets(uow, channel_account_id=row.id, help_desk_id=row.inbox_id)
     return int(row.home_inbox_id)
