@@ -12,6 +12,8 @@ from frontdesk.conversations import models as conversations_models
 from frontdesk.core import events, jobs
 from frontdesk.core.models import Base
 from frontdesk.files import models as files_models
+from frontdesk.inserts import models as inserts_models
+from frontdesk.library import models as library_models
 from frontdesk.messages import events as message_events
 from frontdesk.messages import models as messages_models
 from frontdesk.notifications import events as notification_events
@@ -34,7 +36,9 @@ __all__ = [
     "conversations_models",
     "events",
     "files_models",
+    "inserts_models",
     "jobs",
+    "library_models",
     "message_events",
     "messages_models",
     "metadata",

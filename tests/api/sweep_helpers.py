@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -22,10 +22,12 @@ from frontdesk.channels import service as channel_service
 from frontdesk.core.db import Database
 from frontdesk.core.jobs import Job
 from frontdesk.core.models import Base
+from frontdesk.inserts import snippets as snippet_service
 from tests import factories
 from tests.factories import bearer
 from tests.files import media
 from tests.files.helpers import upload
+from tests.library.world import library_world
 from tests.messages.thread_factories import ThreadSetup, reply, setup_thread, url
 from tests.webhooks.helpers import Dev, set_target, subscribe
 
@@ -103,6 +105,8 @@ class World:
     subscription_id: int
     staging_token: str
     job_id: int
+    library: dict[str, str] = field(default_factory=dict)  # articles, documents, videos
+    snippet_id: str = ""  # a personal snippet of the agent (inserts)
 
     @property
     def app(self) -> CreatedApp:
@@ -132,6 +136,8 @@ class World:
             "propertyName": "category",
             "contactId": str(s.contact_id),
             "view": "open",
+            **self.library,
+            "snippetId": self.snippet_id,
         }
 
     def fill(self, template: str) -> str:
@@ -172,7 +178,23 @@ async def build_world(db: Database, client: httpx.AsyncClient) -> World:
         subscription_id=subscription_id,
         staging_token=staging_token,
         job_id=int(job_id),
+        library=await library_world(
+            db, owner_id=setup.agent_id, admin_id=admin_id, thread_id=setup.thread_id
+        ),
+        snippet_id=await _snippet(db, owner_id=setup.agent_id),
     )
+
+
+async def _snippet(db: Database, *, owner_id: int) -> str:
+    async with db.transaction() as uow:
+        row = await snippet_service.create_snippet(
+            uow,
+            editor=snippet_service.Editor(user_id=owner_id, is_admin=False),
+            name="Greeting",
+            shortcut="greeting",
+            body="Hello {{contact.firstname}}",
+        )
+    return str(row.id)
 
 
 async def token_with(
@@ -327,6 +349,8 @@ OTHER_ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/crm/v3/objects/contacts/{contactId}"): CRM_READ,
     ("PATCH", "/crm/v3/objects/contacts/{contactId}"): CRM_WRITE,
     ("GET", "/contacts"): WEB,
+    ("GET", "/helpdesk"): WEB,
+    ("GET", "/frontdesk/v1/helpdesk/tickets"): READ,
     ("GET", "/contacts/{contactId}"): WEB,
     ("POST", "/contacts/{contactId}"): WEB,
     ("GET", "/frontdesk/v1/deliveries"): DELIVERIES,
@@ -338,6 +362,9 @@ OTHER_ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/frontdesk/v1/inbox/views/{view}/threads"): USER,
     ("GET", "/frontdesk/v1/search/threads"): USER,
     ("POST", "/frontdesk/v1/threads/{threadId}/read"): USER,
+    # Switching channel: email and call (issue 7, helper 3)
+    ("POST", "/frontdesk/v1/threads/{threadId}/emails"): WRITE,
+    ("POST", "/frontdesk/v1/threads/{threadId}/calls"): WRITE,
     ("GET", "/frontdesk/v1/me/notification-settings"): USER,
     ("PUT", "/frontdesk/v1/me/notification-settings"): USER,
     ("GET", "/frontdesk/v1/notifications"): USER,
@@ -357,6 +384,56 @@ OTHER_ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/search"): WEB,
     ("GET", "/search/fragments/results"): WEB,
     ("GET", "/settings/notifications"): WEB,
+    # The composer's insert menu, snippets and meeting links (issue 7, inserts)
+    ("GET", "/frontdesk/v1/threads/{threadId}/inserts"): USER,
+    ("POST", "/frontdesk/v1/threads/{threadId}/inserts"): USER,
+    ("GET", "/frontdesk/v1/snippets"): USER,
+    ("POST", "/frontdesk/v1/snippets"): USER,
+    ("GET", "/frontdesk/v1/snippets/{snippetId}"): USER,
+    ("PATCH", "/frontdesk/v1/snippets/{snippetId}"): USER,
+    ("DELETE", "/frontdesk/v1/snippets/{snippetId}"): USER,
+    ("GET", "/settings/profile"): WEB,
+    ("POST", "/settings/profile"): WEB,
+    ("GET", "/settings/snippets"): WEB,
+    ("POST", "/settings/snippets"): WEB,
+    ("GET", "/settings/snippets/{snippetId}"): WEB,
+    ("POST", "/settings/snippets/{snippetId}"): WEB,
+    ("POST", "/settings/snippets/{snippetId}/delete"): WEB,
+    # The knowledge base, documents and videos (issue 7, library)
+    ("GET", "/frontdesk/v1/kb/articles"): USER,
+    ("POST", "/frontdesk/v1/kb/articles"): ADMIN,
+    ("GET", "/frontdesk/v1/kb/articles/{articleId}"): USER,
+    ("PATCH", "/frontdesk/v1/kb/articles/{articleId}"): ADMIN,
+    ("DELETE", "/frontdesk/v1/kb/articles/{articleId}"): ADMIN,
+    ("GET", "/frontdesk/v1/library/documents"): USER,
+    ("POST", "/frontdesk/v1/library/documents"): USER,
+    ("GET", "/frontdesk/v1/library/documents/{documentId}"): USER,
+    ("PATCH", "/frontdesk/v1/library/documents/{documentId}"): USER,
+    ("DELETE", "/frontdesk/v1/library/documents/{documentId}"): USER,
+    ("GET", "/frontdesk/v1/library/videos"): USER,
+    ("POST", "/frontdesk/v1/library/videos"): USER,
+    ("GET", "/frontdesk/v1/library/videos/{videoId}"): USER,
+    ("PATCH", "/frontdesk/v1/library/videos/{videoId}"): USER,
+    ("DELETE", "/frontdesk/v1/library/videos/{videoId}"): USER,
+    ("GET", "/settings/library/articles"): WEB,
+    ("GET", "/settings/library/articles/new"): WEB_ADMIN,
+    ("POST", "/settings/library/articles"): WEB_ADMIN,
+    ("GET", "/settings/library/articles/{articleId}"): WEB_ADMIN,
+    ("POST", "/settings/library/articles/{articleId}"): WEB_ADMIN,
+    ("POST", "/settings/library/articles/{articleId}/status"): WEB_ADMIN,
+    ("POST", "/settings/library/articles/{articleId}/delete"): WEB_ADMIN,
+    ("GET", "/settings/library/documents"): WEB,
+    ("POST", "/settings/library/documents/{documentId}"): WEB,
+    ("POST", "/settings/library/documents/{documentId}/delete"): WEB,
+    ("GET", "/settings/library/videos"): WEB,
+    ("POST", "/settings/library/videos/{videoId}"): WEB,
+    ("POST", "/settings/library/videos/{videoId}/delete"): WEB,
+    ("GET", "/kb"): PUBLIC,
+    ("GET", "/kb/{slug}"): PUBLIC,
+    ("GET", "/d/{documentToken}"): PUBLIC,
+    ("GET", "/v/{videoToken}"): PUBLIC,
+    ("GET", "/v/{videoToken}/file"): PUBLIC,
+    ("GET", "/v/{videoToken}/poster"): PUBLIC,
     ("POST", "/settings/notifications"): WEB,
     ("GET", "/settings/users"): WEB_ADMIN,
     ("POST", "/settings/users"): WEB_ADMIN,

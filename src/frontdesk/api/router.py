@@ -14,9 +14,13 @@ from frontdesk.conversations import inbox_routes
 from frontdesk.conversations import routes as conversation_routes
 from frontdesk.delivery import routes as delivery_routes
 from frontdesk.files import routes as file_routes
+from frontdesk.helpdesk import routes as helpdesk_routes
+from frontdesk.inserts import routes as insert_routes
+from frontdesk.library import routes as library_routes
 from frontdesk.messages import routes as message_routes
 from frontdesk.messages import thread_routes as message_thread_routes
 from frontdesk.notifications import routes as notification_routes
+from frontdesk.outreach import routes as outreach_routes
 from frontdesk.properties import routes as property_routes
 from frontdesk.realtime import routes as realtime_routes
 from frontdesk.search import routes as search_routes
@@ -70,4 +74,8 @@ def mount_routers(app: FastAPI) -> None:
     app.include_router(contact_crm_routes.router, tags=["CRM contacts"])
     app.include_router(property_routes.router, tags=["conversation properties"])
     app.include_router(search_routes.router, tags=["search"])
+    app.include_router(library_routes.router, tags=["knowledge base and library"])
+    app.include_router(helpdesk_routes.router, tags=["help desk"])
+    app.include_router(outreach_routes.router, tags=["switch channel"])
+    app.include_router(insert_routes.router, tags=["inserts and snippets"])
     app.include_router(metrics.router, tags=["metrics"])

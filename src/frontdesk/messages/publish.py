@@ -30,6 +30,7 @@ from frontdesk.core.events import Audience
 from frontdesk.core.models import datetime_to_ms, now_ms
 from frontdesk.files.models import File
 from frontdesk.files.schemas import full_name
+from frontdesk.helpdesk import service as helpdesk_service
 from frontdesk.messages.events import MessageCreated
 from frontdesk.messages.models import Message, MessageFile
 from frontdesk.messages.publish_schemas import (
@@ -485,6 +486,14 @@ async def _finish(
             "message_id": row.id,
             "preview": message_preview(text=row.text, attachments=row.attachments),
         },
+    )
+    # A help-desk ticket waits on us after the contact writes, on them after an agent's
+    # reply mirrored by the integration (which is also a first response).
+    await helpdesk_service.apply_ticket_rule(
+        uow,
+        thread_id=thread.id,
+        happened="incoming" if row.direction == "INCOMING" else "outgoing",
+        at=at,
     )
     uow.emit(
         MessageCreated(

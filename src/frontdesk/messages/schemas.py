@@ -43,6 +43,8 @@ def message_json(
         "recipients": row.recipients,
         "archived": row.archived,
     }
+    if row.type == "CALL":
+        body["text"] = row.text  # the call's notes; outcome and duration come from `extra`
     if row.type in ("MESSAGE", "COMMENT", "WELCOME_MESSAGE"):
         text, text_cut = truncate(row.text, truncate_at)
         rich, rich_cut = truncate(row.rich_text, truncate_at)

@@ -63,6 +63,11 @@ class CommentEgg(BaseModel):
     text: str
     richText: str | None = None
     attachments: list[AttachmentEgg]
+    mentions: list[StrId] = Field(
+        default_factory=list,
+        description="User ids of the teammates the comment @mentions (active users who see "
+        "the thread's inbox; any other id refuses the comment with a 400). Each is notified.",
+    )
 
 
 SendEgg = Annotated[MessageEgg | CommentEgg, Field(discriminator="type")]

@@ -35,8 +35,10 @@ from frontdesk.core.errors import AppError, ErrorDetail, validation_error
 from frontdesk.core.events import Audience
 from frontdesk.core.jobs import enqueue
 from frontdesk.core.models import now_ms
+from frontdesk.helpdesk import service as helpdesk_service
 from frontdesk.messages.events import MessageCreated
 from frontdesk.messages.formatting import comment_rich_text, outgoing_rich_text
+from frontdesk.messages.mentions import check_mentions
 from frontdesk.messages.models import Message, MessageFile
 from frontdesk.messages.send_attachments import build_attachments
 from frontdesk.messages.send_recipients import resolve_recipients
@@ -86,7 +88,7 @@ async def send_to_thread(
 async def _send_reply(
     uow: UnitOfWork, *, thread: Any, egg: MessageEgg, caller: Caller, max_attachments: int
 ) -> Any:
-    sender = await _check_sender(
+    sender = await check_sender(
         uow, sender_actor_id=egg.senderActorId, caller=caller, thread=thread
     )
     channel, account = await _check_channel(uow, egg=egg, thread=thread)
@@ -123,12 +125,16 @@ async def _send_reply(
             **_last_message(row),
         )
     )
+    # A help-desk ticket now waits on the contact; the first reply is its first response.
+    await helpdesk_service.apply_ticket_rule(
+        uow, thread_id=thread.id, happened="outgoing", at=row.created_at
+    )
     await _enqueue_delivery(uow, row=row, thread=thread, channel_id=channel.id)
-    _emit_created(uow, row=row, thread=thread)
+    emit_created(uow, row=row, thread=thread)
     return row
 
 
-async def _check_sender(
+async def check_sender(
     uow: UnitOfWork, *, sender_actor_id: str, caller: Caller, thread: Any
 ) -> Any:
     """The user row of the agent the reply is sent as."""
@@ -232,13 +238,20 @@ async def _add_comment(
         caps=None,
         max_count=max_attachments,
     )
+    mentions = await check_mentions(uow, user_ids=egg.mentions, inbox_id=thread.inbox_id)
     row = await _insert(
-        uow, thread=thread, author=author, content=content, type="COMMENT", recipients=[]
+        uow,
+        thread=thread,
+        author=author,
+        content=content,
+        type="COMMENT",
+        recipients=[],
+        extra={"mentions": mentions} if mentions else {},
     )
     # A comment is the thread's last message for the inbox list (preview, unread), though it
     # moves none of the latest-message timestamps.
     await uow.execute(update(Thread).where(Thread.id == thread.id).values(**_last_message(row)))
-    _emit_created(uow, row=row, thread=thread)
+    emit_created(uow, row=row, thread=thread)
     return row
 
 
@@ -285,6 +298,7 @@ async def _insert(
 ) -> Any:
     """Store the message with its file links; `columns` are its type's own."""
     now = now_ms()
+    columns.setdefault("extra", {})
     row = (
         await uow.execute(
             insert(Message)
@@ -298,7 +312,6 @@ async def _insert(
                 attachments=content.attachments,
                 has_attachments=bool(content.attachments),
                 client_type="HUBSPOT",
-                extra={},
                 archived=False,
                 created_at=now,
                 updated_at=now,
@@ -316,7 +329,7 @@ def _last_message(row: Any) -> dict[str, Any]:
     return last_message_values(row.id, preview)
 
 
-def _emit_created(uow: UnitOfWork, *, row: Any, thread: Any) -> None:
+def emit_created(uow: UnitOfWork, *, row: Any, thread: Any) -> None:
     uow.emit(
         MessageCreated(
             thread_id=thread.id,

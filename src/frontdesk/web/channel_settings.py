@@ -142,7 +142,7 @@ async def _routing_page(
     context = await frame(db, principal)
     async with db.read() as uow:
         account = await channel_admin.get_managed_account(uow, account_id=account_id)
-        definitions = await property_service.list_definitions(uow)
+        definitions = await property_service.list_default_definitions(uow)
         users = [u for u in await account_service.list_users(uow) if u.active]
         teams = [t for t, _members in await account_service.list_teams(uow)]
     routing = channel_manage.routing_of(account)
@@ -199,7 +199,7 @@ async def save_routing(
     await check_form_csrf(request, principal)
     form = await request.form()
     async with db.read() as uow:
-        definitions = await property_service.list_definitions(uow)
+        definitions = await property_service.list_default_definitions(uow)
     properties = {d.name: field(form, f"prop_{d.name}") for d in definitions}
     user_ids, team_ids = ids(form, "user_ids"), ids(form, "team_ids")
     name, mode = field(form, "name"), field(form, "assignment_mode")

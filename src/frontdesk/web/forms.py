@@ -14,6 +14,7 @@ from frontdesk.api.deps import Principal
 from frontdesk.core.db import Database
 from frontdesk.core.errors import AppError
 from frontdesk.core.models import INT64_MAX
+from frontdesk.helpdesk import service as helpdesk_service
 from frontdesk.web.auth import check_form_csrf
 from frontdesk.web.routes import event_cursor
 
@@ -26,7 +27,10 @@ async def frame(db: Database, principal: Principal) -> dict[str, Any]:
     cursor = await event_cursor(db)
     async with db.read() as uow:
         me = await account_service.get_user(uow, user_id=principal.user_id)
-    return {"me": me, "principal": principal, "event_cursor": cursor}
+        help_desk = await helpdesk_service.sees_help_desk(
+            uow, visible_inbox_ids=principal.inbox_ids
+        )
+    return {"me": me, "principal": principal, "event_cursor": cursor, "sees_help_desk": help_desk}
 
 
 async def posted_form(request: Request, principal: Principal) -> FormData:

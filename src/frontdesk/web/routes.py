@@ -63,6 +63,8 @@ async def _left_pane(
         "me": me,
         "principal": principal,
         "inboxes": [inbox for inbox, _teams in inboxes],
+        # The top bar's Help desk link (app.html).
+        "sees_help_desk": any(i.kind == "HELP_DESK" and not i.archived for i, _t in inboxes),
         "inbox_id": inbox_id,
         "view": view,
         "views": links,

@@ -33,6 +33,11 @@ SWITCHES = (
         "A conversation assigned to me by someone else",
         "When a teammate, automatic assignment or an integration gives you a conversation.",
     ),
+    (
+        "mention",
+        "A teammate mentions me",
+        "When someone @mentions you in an internal comment.",
+    ),
     ("browser", "Browser notifications", "Also show them as notifications of your browser."),
 )
 

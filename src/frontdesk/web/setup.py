@@ -8,16 +8,20 @@ from fastapi.staticfiles import StaticFiles
 
 from frontdesk.accounts.throttle import LoginThrottle
 from frontdesk.config import Settings
+from frontdesk.library import public_routes as library_public_routes
+from frontdesk.library import web_routes as library_web_routes
 from frontdesk.web import (
     app_settings,
     channel_settings,
     connect_settings,
     contact_routes,
+    helpdesk_routes,
     login,
     people_settings,
     routes,
     search_routes,
     settings_routes,
+    snippet_settings,
     thread_routes,
 )
 from frontdesk.web.auth import FRAGMENT_HEADER, AdminPageRequired, LoginRequired, login_url
@@ -48,10 +52,14 @@ def install_web(app: FastAPI, settings: Settings) -> None:
     app.include_router(routes.router)
     app.include_router(thread_routes.router)
     app.include_router(settings_routes.router)
+    app.include_router(snippet_settings.router)
     app.include_router(channel_settings.router)
     app.include_router(connect_settings.router)
     app.include_router(app_settings.router)
     app.include_router(people_settings.router)
     app.include_router(contact_routes.router)
+    app.include_router(helpdesk_routes.router)
     app.include_router(search_routes.router)
+    app.include_router(library_web_routes.router)
+    app.include_router(library_public_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -13,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from frontdesk import __version__
 from frontdesk.conversations.inbox_views import row_cursor
 from frontdesk.core.models import ms_to_iso
+from frontdesk.helpdesk.schemas import duration_text
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -52,6 +53,7 @@ environment.filters["iso"] = ms_to_iso
 environment.filters["human_size"] = _human_size
 environment.filters["initials"] = _initials
 environment.filters["after_cursor"] = row_cursor
+environment.filters["duration"] = duration_text
 environment.globals["version"] = __version__
 
 

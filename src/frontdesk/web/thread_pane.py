@@ -29,7 +29,12 @@ from frontdesk.conversations.models import Thread
 from frontdesk.core.db import Database, UnitOfWork
 from frontdesk.core.errors import NotFound
 from frontdesk.files.models import File
-from frontdesk.messages.models import Message
+from frontdesk.helpdesk import service as helpdesk_service
+from frontdesk.library import links as library_links
+from frontdesk.messages.mentions import comment_html
+from frontdesk.messages.models import EMAIL_CHANNEL_ID, Message
+from frontdesk.outreach import schemas as outreach_schemas
+from frontdesk.outreach import service as outreach_service
 from frontdesk.web import thread_views as views
 from frontdesk.web.thread_views import MessageView
 
@@ -80,6 +85,11 @@ _MESSAGE_COLUMNS = (
     Message.created_by,
     Message.created_at,
     Message.extra,
+    # Read by the email and call cards (issue 7).
+    Message.channel_id,
+    Message.channel_account_id,
+    Message.subject,
+    Message.recipients,
 )
 
 
@@ -133,6 +143,16 @@ async def thread_context(
         ).all()
         previous = await _previous_threads(uow, row=row, principal=principal)
         owner_choices = await _owner_choices(uow, owner_id=row.contact_owner_id)
+        shared_links = await library_links.thread_links(uow, thread_id=row.id)
+        ticket = await helpdesk_service.ticket_card(uow, thread=row)
+        channel_switch = await outreach_service.channel_switch(
+            uow,
+            thread_id=row.id,
+            contact_id=row.contact_id,
+            channel_name=row.channel_name,
+            workspace_name=row.inbox_name,
+            smtp_configured=bool(settings.smtp_host),
+        )
     messages = [_message(m, files, names, principal, zone) for m in page]
     return {
         "thread": _thread(row, names),
@@ -141,9 +161,12 @@ async def thread_context(
         "has_older": has_older,
         "oldest_message_id": messages[0].id if messages else None,
         "previous_threads": previous,
+        "shared_links": shared_links,
         "assignees": [{"id": a.id, "name": a.name or a.email} for a in assignees],
         "owner_choices": owner_choices,
+        "ticket": ticket,
         "composer": _composer(row, settings),
+        "channel_switch": channel_switch,
         "viewer_id": principal.user_id,
         "focus_message_id": focus,
     }
@@ -453,7 +476,7 @@ class _Named:
     authorized: bool = True
 
 
-_KINDS = {"COMMENT": "comment", "MESSAGE": "incoming"}
+_KINDS = {"COMMENT": "comment", "MESSAGE": "incoming", "CALL": "call"}
 
 
 def _message(
@@ -474,6 +497,11 @@ def _message(
         sender = first.get("name") or names.actor(author)
         # Rich text was sanitised when it was stored: only that field is trusted as HTML.
         body = Markup(rich_text) if rich_text else views.plain_text_html(text or "")  # noqa: S704
+        if type_ == "COMMENT" and extra:  # @mentions highlighted (messages/mentions.py)
+            marked = comment_html(
+                text=text or "", rich_text=rich_text, extra=extra, plain=views.plain_text_html
+            )
+            body = marked or body
     iso, hhmm, day = views.moment(created_at, zone)
     return MessageView(
         id=id_,
@@ -491,7 +519,26 @@ def _message(
         if attachments
         else (),
         mine=author == principal.actor_id if principal.user_id is not None else False,
+        card=_card(m, kind),
     )
+
+
+def _card(m: Any, kind: str) -> views.EmailCard | views.CallCard | None:
+    """The email or call card of a message (issue 7), or None for any other."""
+    if kind == "call":
+        extra = m.extra or {}
+        seconds = int(extra.get("durationSeconds") or 0)
+        outcome = str(extra.get("outcome") or "")
+        return views.CallCard(
+            outcome=outcome,
+            outcome_label=outreach_schemas.CALL_OUTCOMES.get(outcome, outcome or "Logged"),
+            duration=outreach_schemas.duration_label(seconds) if seconds else "",
+        )
+    if kind == "outgoing" and m.channel_id == EMAIL_CHANNEL_ID and m.channel_account_id is None:
+        first = (m.recipients or [{}])[0]
+        to = str((first.get("deliveryIdentifier") or {}).get("value") or "")
+        return views.EmailCard(subject=m.subject or "", to=to)
+    return None
 
 
 def _system_text(type_: str, extra: dict[str, Any] | None, created_by: str, names: _Names) -> str:

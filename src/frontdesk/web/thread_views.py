@@ -69,6 +69,23 @@ class AttachmentView:
         return ext[:4].upper() if dot and stem else "FILE"
 
 
+@dataclass(frozen=True, slots=True)
+class EmailCard:
+    """An email reply in the thread (issue 7): its subject and address."""
+
+    subject: str
+    to: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallCard:
+    """A logged call (issue 7): outcome (key and label) and duration ("12:05", or "")."""
+
+    outcome: str
+    outcome_label: str
+    duration: str
+
+
 @dataclass(slots=True)
 class MessageView:
     id: int
@@ -84,6 +101,7 @@ class MessageView:
     day: str  # YYYY-MM-DD in the viewer's time zone
     attachments: tuple[AttachmentView, ...] = ()
     mine: bool = False
+    card: EmailCard | CallCard | None = None
 
     @property
     def initials(self) -> str:
@@ -92,7 +110,11 @@ class MessageView:
 
     @property
     def label(self) -> str:
-        what = {"comment": "Internal note", "outgoing": "Reply"}.get(self.kind, "Message")
+        what = {"comment": "Internal note", "outgoing": "Reply", "call": "Call logged"}.get(
+            self.kind, "Message"
+        )
+        if isinstance(self.card, EmailCard):
+            what = "Email"
         return f"{what} from {self.sender}"
 
     @property

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 01:46:38.987607
+Create Date: 2026-11-29 03:56:56.616940
 """
 
 from collections.abc import Sequence
@@ -169,6 +169,7 @@ def upgrade() -> None:
         sa.Column("capacity", sa.Integer(), nullable=True),
         sa.Column("last_assigned_at", sa.BigInteger(), nullable=True),
         sa.Column("avatar_url", sa.String(length=2048), nullable=True),
+        sa.Column("meeting_link", sa.String(length=2048), nullable=True),
         sa.Column(
             "id",
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
@@ -319,12 +320,43 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_inbox_teams_team_id"), ["team_id"], unique=False)
 
     op.create_table(
+        "kb_articles",
+        sa.Column("title", sa.String(length=300), nullable=False),
+        sa.Column("slug", sa.String(length=200), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("category", sa.String(length=100), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("author_user_id", sa.BigInteger(), nullable=True),
+        sa.Column("published_at", sa.BigInteger(), nullable=True),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("created_at", sa.BigInteger(), nullable=False),
+        sa.Column("updated_at", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["author_user_id"],
+            ["users.id"],
+            name=op.f("fk_kb_articles_author_user_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_kb_articles")),
+        sa.UniqueConstraint("slug", name=op.f("uq_kb_articles_slug")),
+    )
+    with op.batch_alter_table("kb_articles", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_kb_articles_category"), ["category"], unique=False)
+        batch_op.create_index(batch_op.f("ix_kb_articles_status"), ["status"], unique=False)
+
+    op.create_table(
         "notification_settings",
         sa.Column("user_id", sa.BigInteger(), nullable=False),
         sa.Column("enabled", sa.Boolean(), nullable=False),
         sa.Column("new_message_assigned", sa.Boolean(), nullable=False),
         sa.Column("new_unassigned_conversation", sa.Boolean(), nullable=False),
         sa.Column("conversation_assigned", sa.Boolean(), nullable=False),
+        sa.Column("mention", sa.Boolean(), nullable=False),
         sa.Column("browser", sa.Boolean(), nullable=False),
         sa.Column("updated_at", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -335,6 +367,33 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_notification_settings")),
     )
+    op.create_table(
+        "snippets",
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("shortcut", sa.String(length=64), nullable=False),
+        sa.Column("body_html", sa.Text(), nullable=False),
+        sa.Column("body_text", sa.Text(), nullable=False),
+        sa.Column("owner_id", sa.BigInteger(), nullable=True),
+        sa.Column("owner_scope", sa.BigInteger(), nullable=False),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("created_at", sa.BigInteger(), nullable=False),
+        sa.Column("updated_at", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["owner_id"], ["users.id"], name=op.f("fk_snippets_owner_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_snippets")),
+        sa.UniqueConstraint(
+            "owner_scope", "shortcut", name=op.f("uq_snippets_owner_scope_shortcut")
+        ),
+    )
+    with op.batch_alter_table("snippets", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_snippets_owner_id"), ["owner_id"], unique=False)
+
     op.create_table(
         "team_members",
         sa.Column("team_id", sa.BigInteger(), nullable=False),
@@ -520,6 +579,73 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "library_documents",
+        sa.Column("name", sa.String(length=300), nullable=False),
+        sa.Column("file_id", sa.BigInteger(), nullable=False),
+        sa.Column("uploaded_by_user_id", sa.BigInteger(), nullable=False),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("created_at", sa.BigInteger(), nullable=False),
+        sa.Column("updated_at", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["file_id"], ["files.id"], name=op.f("fk_library_documents_file_id_files")
+        ),
+        sa.ForeignKeyConstraint(
+            ["uploaded_by_user_id"],
+            ["users.id"],
+            name=op.f("fk_library_documents_uploaded_by_user_id_users"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_library_documents")),
+    )
+    with op.batch_alter_table("library_documents", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_library_documents_file_id"), ["file_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_library_documents_uploaded_by_user_id"),
+            ["uploaded_by_user_id"],
+            unique=False,
+        )
+
+    op.create_table(
+        "library_videos",
+        sa.Column("name", sa.String(length=300), nullable=False),
+        sa.Column("file_id", sa.BigInteger(), nullable=False),
+        sa.Column("poster_file_id", sa.BigInteger(), nullable=True),
+        sa.Column("duration_s", sa.Integer(), nullable=True),
+        sa.Column("uploaded_by_user_id", sa.BigInteger(), nullable=False),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("created_at", sa.BigInteger(), nullable=False),
+        sa.Column("updated_at", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["file_id"], ["files.id"], name=op.f("fk_library_videos_file_id_files")
+        ),
+        sa.ForeignKeyConstraint(
+            ["poster_file_id"], ["files.id"], name=op.f("fk_library_videos_poster_file_id_files")
+        ),
+        sa.ForeignKeyConstraint(
+            ["uploaded_by_user_id"],
+            ["users.id"],
+            name=op.f("fk_library_videos_uploaded_by_user_id_users"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_library_videos")),
+    )
+    with op.batch_alter_table("library_videos", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_library_videos_file_id"), ["file_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_library_videos_uploaded_by_user_id"),
+            ["uploaded_by_user_id"],
+            unique=False,
+        )
+
+    op.create_table(
         "staging_tokens",
         sa.Column("token", sa.String(length=128), nullable=False),
         sa.Column("channel_id", sa.BigInteger(), nullable=False),
@@ -569,6 +695,7 @@ def upgrade() -> None:
         sa.Column("archived_at", sa.BigInteger(), nullable=True),
         sa.Column("last_message_id", sa.BigInteger(), nullable=True),
         sa.Column("last_message_preview", sa.String(length=300), nullable=True),
+        sa.Column("first_response_at", sa.BigInteger(), nullable=True),
         sa.Column(
             "id",
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
@@ -645,6 +772,94 @@ def upgrade() -> None:
                 "channel_id",
             ],
             unique=False,
+        )
+
+    op.create_table(
+        "library_document_links",
+        sa.Column("token", sa.String(length=64), nullable=False),
+        sa.Column("document_id", sa.BigInteger(), nullable=False),
+        sa.Column("thread_id", sa.BigInteger(), nullable=False),
+        sa.Column("created_by_user_id", sa.BigInteger(), nullable=True),
+        sa.Column("opens", sa.Integer(), nullable=False),
+        sa.Column("last_opened_at", sa.BigInteger(), nullable=True),
+        sa.Column("created_at", sa.BigInteger(), nullable=False),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_user_id"],
+            ["users.id"],
+            name=op.f("fk_library_document_links_created_by_user_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["document_id"],
+            ["library_documents.id"],
+            name=op.f("fk_library_document_links_document_id_library_documents"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["thread_id"],
+            ["threads.id"],
+            name=op.f("fk_library_document_links_thread_id_threads"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_library_document_links")),
+        sa.UniqueConstraint("token", name=op.f("uq_library_document_links_token")),
+    )
+    with op.batch_alter_table("library_document_links", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_library_document_links_document_id"), ["document_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_library_document_links_thread_id"), ["thread_id"], unique=False
+        )
+
+    op.create_table(
+        "library_video_links",
+        sa.Column("token", sa.String(length=64), nullable=False),
+        sa.Column("video_id", sa.BigInteger(), nullable=False),
+        sa.Column("thread_id", sa.BigInteger(), nullable=False),
+        sa.Column("created_by_user_id", sa.BigInteger(), nullable=True),
+        sa.Column("opens", sa.Integer(), nullable=False),
+        sa.Column("last_opened_at", sa.BigInteger(), nullable=True),
+        sa.Column("created_at", sa.BigInteger(), nullable=False),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_user_id"],
+            ["users.id"],
+            name=op.f("fk_library_video_links_created_by_user_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["thread_id"],
+            ["threads.id"],
+            name=op.f("fk_library_video_links_thread_id_threads"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["video_id"],
+            ["library_videos.id"],
+            name=op.f("fk_library_video_links_video_id_library_videos"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_library_video_links")),
+        sa.UniqueConstraint("token", name=op.f("uq_library_video_links_token")),
+    )
+    with op.batch_alter_table("library_video_links", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_library_video_links_thread_id"), ["thread_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_library_video_links_video_id"), ["video_id"], unique=False
         )
 
     op.create_table(
@@ -872,6 +1087,16 @@ def downgrade() -> None:
         batch_op.drop_index("ix_messages_thread_id_id")
 
     op.drop_table("messages")
+    with op.batch_alter_table("library_video_links", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_library_video_links_video_id"))
+        batch_op.drop_index(batch_op.f("ix_library_video_links_thread_id"))
+
+    op.drop_table("library_video_links")
+    with op.batch_alter_table("library_document_links", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_library_document_links_thread_id"))
+        batch_op.drop_index(batch_op.f("ix_library_document_links_document_id"))
+
+    op.drop_table("library_document_links")
     with op.batch_alter_table("threads", schema=None) as batch_op:
         batch_op.drop_index("ix_threads_view_status")
         batch_op.drop_index("ix_threads_view_inbox")
@@ -888,6 +1113,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_staging_tokens_channel_id"))
 
     op.drop_table("staging_tokens")
+    with op.batch_alter_table("library_videos", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_library_videos_uploaded_by_user_id"))
+        batch_op.drop_index(batch_op.f("ix_library_videos_file_id"))
+
+    op.drop_table("library_videos")
+    with op.batch_alter_table("library_documents", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_library_documents_uploaded_by_user_id"))
+        batch_op.drop_index(batch_op.f("ix_library_documents_file_id"))
+
+    op.drop_table("library_documents")
     with op.batch_alter_table("contact_identities", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_contact_identities_contact_id"))
 
@@ -911,7 +1146,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_team_members_user_id"))
 
     op.drop_table("team_members")
+    with op.batch_alter_table("snippets", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_snippets_owner_id"))
+
+    op.drop_table("snippets")
     op.drop_table("notification_settings")
+    with op.batch_alter_table("kb_articles", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_kb_articles_status"))
+        batch_op.drop_index(batch_op.f("ix_kb_articles_category"))
+
+    op.drop_table("kb_articles")
     with op.batch_alter_table("inbox_teams", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_inbox_teams_team_id"))
 

@@ -34,6 +34,10 @@ NOTICES = {
     "property-created": "Property created.",
     "property-saved": "Property saved.",
     "property-archived": "Property archived: it keeps its values on past conversations.",
+    "snippet-created": "Snippet created.",
+    "snippet-saved": "Snippet saved.",
+    "snippet-deleted": "Snippet deleted.",
+    "profile-saved": "Profile saved.",
 }
 
 

@@ -6,13 +6,16 @@ import { initNotifications } from "./notify.js";
 import { initPresence } from "./presence.js";
 import { initSearchBox } from "./search.js";
 import { initThreadPane } from "./thread.js";
+import { initHelpdesk, initTicketFields } from "./helpdesk.js";
 
 formatTimes();
 if (document.getElementById("thread-list")) {
   initList();
   initThreadPane();
   initKeys();
+  initTicketFields();
 }
+initHelpdesk();
 initSearchBox();
 initNotifications();
 connect();

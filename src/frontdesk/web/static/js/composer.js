@@ -2,6 +2,9 @@
 // channel can deliver (the server renders only the formatting buttons it allows and writes
 // its file limits on the form). Files are checked against those limits before any upload.
 import { api, me } from "./api.js";
+import { initChannelSwitch } from "./channel_switch.js";
+import { initInserts } from "./inserts.js";
+import { initMentions, mentionsIn } from "./mentions.js";
 
 const API = "/conversations/v3/conversations/threads";
 const BLOCKS = new Set(["p", "div", "br"]);
@@ -231,6 +234,22 @@ export function addFiles(files) {
   return true;
 }
 
+// Files already uploaded (an insertion's `fileIds`) join the message: [{id, name, size, type}].
+export function stageFiles(files) {
+  const state = current;
+  if (!state || !files.length) return false;
+  const mode = state.form.dataset.mode;
+  const why = refusal(state.form, mode, state.files, files);
+  if (why) { showError(state.form, why); return false; }
+  for (const { id, name, size, type } of files) {
+    const entry = { file: { name, size, type }, status: "ready", id: String(id) };
+    entry.done = Promise.resolve(entry);
+    state.files.push(entry);
+  }
+  renderFiles(state);
+  return true;
+}
+
 // --- sending --------------------------------------------------------------------------------
 
 async function submit(state) {
@@ -266,7 +285,10 @@ async function submit(state) {
 function body(form, mode, draft, files) {
   const attachments = files.map((f) => ({ type: "FILE", fileId: f.id }));
   const rich = draft.richText ? { richText: draft.richText } : {};
-  if (mode === "comment") return { type: "COMMENT", text: draft.text, ...rich, attachments };
+  if (mode === "comment") {
+    const mentions = mentionsIn(form, draft.text);  // @teammates (mentions.js)
+    return { type: "COMMENT", text: draft.text, ...rich, attachments, ...(mentions.length ? { mentions } : {}) };
+  }
   return {
     type: "MESSAGE",
     text: draft.text,
@@ -396,6 +418,13 @@ export function initComposer(form, { send }) {
     addFiles(event.dataTransfer.files);
   });
 
+  initChannelSwitch(conversation);  // the email / call picker above the composer (issue 7)
+  initInserts(form, {  // the Insert menu and `#shortcut` (issue 7)
+    threadId: conversation.dataset.threadId,
+    stageFiles,
+    showError: (message) => showError(form, message),
+  });
+  initMentions(form);  // `@` in comment mode lists teammates (issue 7)
   setMode(form, "reply");
   updateEmpty(form);
   return state;

@@ -15,6 +15,7 @@ export function connect() {
     "conversation.created", "conversation.updated", "conversation.assigned",
     "conversation.deleted", "message.created", "message.status_changed",
     "notification.created", "notification.read", "contact.updated", "resync",
+    "helpdesk.tickets_moved",
   ];
   for (const name of names) {
     source.addEventListener(name, (event) => {
