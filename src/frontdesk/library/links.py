@@ -21,40 +21,30 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+async def _create(uow: UnitOfWork, model: LinkModel, *, user_id: int | None, **row: int) -> str:
+    token = new_token()
+    await uow.execute(
+        insert(model).values(
+            token=token, created_by_user_id=user_id, opens=0, created_at=now_ms(), **row
+        )
+    )
+    return token
+
+
 async def create_document_link(
     uow: UnitOfWork, *, document_id: int, thread_id: int, user_id: int | None
 ) -> str:
     """A new tracked link to a document for one conversation; its token."""
-    token = new_token()
-    await uow.execute(
-        insert(DocumentLink).values(
-            token=token,
-            document_id=document_id,
-            thread_id=thread_id,
-            created_by_user_id=user_id,
-            opens=0,
-            created_at=now_ms(),
-        )
+    return await _create(
+        uow, DocumentLink, user_id=user_id, document_id=document_id, thread_id=thread_id
     )
-    return token
 
 
 async def create_video_link(
     uow: UnitOfWork, *, video_id: int, thread_id: int, user_id: int | None
 ) -> str:
     """A new link to a video's public page for one conversation; its token."""
-    token = new_token()
-    await uow.execute(
-        insert(VideoLink).values(
-            token=token,
-            video_id=video_id,
-            thread_id=thread_id,
-            created_by_user_id=user_id,
-            opens=0,
-            created_at=now_ms(),
-        )
-    )
-    return token
+    return await _create(uow, VideoLink, user_id=user_id, video_id=video_id, thread_id=thread_id)
 
 
 async def _count_open(uow: UnitOfWork, model: LinkModel, token: str) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from frontdesk.api.deps import DbDep, Principal, SettingsDep
 from frontdesk.core.db import UnitOfWork
@@ -17,8 +17,8 @@ from frontdesk.core.models import INT64_MAX
 from frontdesk.library import articles as article_service
 from frontdesk.library import documents as library_service
 from frontdesk.web.auth import WebAdminDep, WebUserDep
-from frontdesk.web.forms import NO_ERRORS, FormErrors, field, form_errors, frame, posted_form
-from frontdesk.web.templating import render
+from frontdesk.web.forms import NO_ERRORS, FormErrors, field, form_errors, posted_form
+from frontdesk.web.people_settings.forms import apply_change, settings_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -30,61 +30,10 @@ DOCUMENTS = "/settings/library/documents"
 VIDEOS = "/settings/library/videos"
 ARTICLE_FIELDS = ("title", "slug", "category", "body")
 
-# `?saved=<key>` shows one of these (unknown keys nothing: a link cannot put text on a page).
-NOTICES = {
-    "article-created": "Article created as a draft.",
-    "article-saved": "Article saved.",
-    "article-published": "Article published: it is on the public knowledge base.",
-    "article-unpublished": "Article unpublished: it is a draft again.",
-    "article-deleted": "Article deleted.",
-    "document-added": "Document added.",
-    "document-renamed": "Document renamed.",
-    "document-deleted": "Document deleted.",
-    "video-added": "Video added.",
-    "video-saved": "Video saved.",
-    "video-deleted": "Video deleted.",
-}
-
 
 def _me(principal: Principal) -> int:
     assert principal.user_id is not None
     return principal.user_id
-
-
-async def _page(
-    request: Request,
-    db: DbDep,
-    principal: Principal,
-    template: str,
-    context: dict[str, Any],
-    *,
-    status_code: int = 200,
-) -> Response:
-    notice = NOTICES.get(request.query_params.get("saved", ""))
-    return render(
-        request,
-        template,
-        {**await frame(db, principal), "notice": notice, **context},
-        status_code=status_code,
-    )
-
-
-async def _apply(
-    db: DbDep,
-    change: Callable[[UnitOfWork], Awaitable[Any]],
-    *,
-    refused: Callable[[AppError], Awaitable[Response]],
-    path: str | Callable[[Any], str],
-    notice: str,
-) -> Response:
-    """One change in a transaction, then Post/Redirect/Get; on a refusal, `refused(error)`."""
-    try:
-        async with db.transaction() as uow:
-            result = await change(uow)
-    except AppError as exc:
-        return await refused(exc)
-    target = path(result) if callable(path) else path
-    return RedirectResponse(f"{target}?saved={notice}", status_code=303)
 
 
 # --- knowledge base -----------------------------------------------------------------------
@@ -111,7 +60,7 @@ async def articles_page(
         "category": category,
         "public_base": settings.resolved_public_url(),
     }
-    return await _page(request, db, principal, "library_articles.html", context)
+    return await settings_page(request, db, principal, "library_articles.html", context)
 
 
 async def _article_form(
@@ -133,7 +82,7 @@ async def _article_form(
         "errors": errors,
         "categories": categories,
     }
-    return await _page(
+    return await settings_page(
         request, db, principal, "library_article_edit.html", context, status_code=status_code
     )
 
@@ -169,7 +118,7 @@ async def create_article(request: Request, principal: WebAdminDep, db: DbDep) ->
             status_code=exc.status,
         )
 
-    return await _apply(
+    return await apply_change(
         db,
         change,
         refused=refused,
@@ -219,7 +168,7 @@ async def save_article(
         )
 
     path = f"{ARTICLES}/{article_id}"
-    return await _apply(db, change, refused=refused, path=path, notice="article-saved")
+    return await apply_change(db, change, refused=refused, path=path, notice="article-saved")
 
 
 @router.post(ARTICLES + "/{articleId}/status")
@@ -234,7 +183,7 @@ async def set_article_status(
         return await article_service.update_article(uow, article_id=article_id, status=status)
 
     notice = "article-published" if status == "PUBLISHED" else "article-unpublished"
-    return await _apply(
+    return await apply_change(
         db,
         change,
         refused=_refused_to_list(request, db, principal, ARTICLES),
@@ -252,7 +201,7 @@ async def delete_article(
     async def change(uow: UnitOfWork) -> None:
         await article_service.delete_article(uow, article_id=article_id)
 
-    return await _apply(
+    return await apply_change(
         db,
         change,
         refused=_refused_to_list(request, db, principal, ARTICLES),
@@ -268,7 +217,7 @@ def _refused_to_list(
 
     async def refused(exc: AppError) -> Response:
         context = {"section": "library", "message": exc.message, "back": path}
-        return await _page(
+        return await settings_page(
             request, db, principal, "library_refused.html", context, status_code=exc.status
         )
 
@@ -295,7 +244,7 @@ async def documents_page(
         "q": q,
         "max_upload_bytes": settings.max_upload_bytes,
     }
-    return await _page(request, db, principal, "library_documents.html", context)
+    return await settings_page(request, db, principal, "library_documents.html", context)
 
 
 @router.post(DOCUMENTS + "/{documentId}")
@@ -313,7 +262,7 @@ async def rename_document(
             is_admin=principal.is_admin,
         )
 
-    return await _apply(
+    return await apply_change(
         db,
         change,
         refused=_refused_to_list(request, db, principal, DOCUMENTS),
@@ -333,7 +282,7 @@ async def delete_document(
             uow, document_id=document_id, user_id=_me(principal), is_admin=principal.is_admin
         )
 
-    return await _apply(
+    return await apply_change(
         db,
         change,
         refused=_refused_to_list(request, db, principal, DOCUMENTS),
@@ -360,7 +309,7 @@ async def videos_page(
         "durations": {r.id: library_service.duration_text(r.duration_s) for r in rows},
         "max_upload_bytes": settings.max_upload_bytes,
     }
-    return await _page(request, db, principal, "library_videos.html", context)
+    return await settings_page(request, db, principal, "library_videos.html", context)
 
 
 def _seconds(text: str) -> int | None:
@@ -392,7 +341,7 @@ async def save_video(
             duration_s=_seconds(field(posted, "duration")),
         )
 
-    return await _apply(
+    return await apply_change(
         db,
         change,
         refused=_refused_to_list(request, db, principal, VIDEOS),
@@ -412,7 +361,7 @@ async def delete_video(
             uow, video_id=video_id, user_id=_me(principal), is_admin=principal.is_admin
         )
 
-    return await _apply(
+    return await apply_change(
         db,
         change,
         refused=_refused_to_list(request, db, principal, VIDEOS),

@@ -38,6 +38,17 @@ NOTICES = {
     "snippet-saved": "Snippet saved.",
     "snippet-deleted": "Snippet deleted.",
     "profile-saved": "Profile saved.",
+    "article-created": "Article created as a draft.",
+    "article-saved": "Article saved.",
+    "article-published": "Article published: it is on the public knowledge base.",
+    "article-unpublished": "Article unpublished: it is a draft again.",
+    "article-deleted": "Article deleted.",
+    "document-added": "Document added.",
+    "document-renamed": "Document renamed.",
+    "document-deleted": "Document deleted.",
+    "video-added": "Video added.",
+    "video-saved": "Video saved.",
+    "video-deleted": "Video deleted.",
 }
 
 
@@ -46,17 +57,18 @@ async def apply_change(
     change: Callable[[UnitOfWork], Awaitable[Any]],
     *,
     refused: Callable[[AppError], Awaitable[Response]],
-    path: str,
+    path: str | Callable[[Any], str],
     notice: str,
 ) -> Response:
-    """Run one change in a transaction: Post/Redirect/Get to `path` on success, else
-    `refused(error)` (the page again, the error next to its field; nothing written)."""
+    """Run one change in a transaction: Post/Redirect/Get to `path` (or to `path` of the
+    change's result) on success, else `refused(error)` (the page again, the error next to its
+    field; nothing written)."""
     try:
         async with db.transaction() as uow:
-            await change(uow)
+            result = await change(uow)
     except AppError as exc:
         return await refused(exc)
-    return redirect_saved(path, notice)
+    return redirect_saved(path(result) if callable(path) else path, notice)
 
 
 def redirect_saved(path: str, notice: str) -> RedirectResponse:
