@@ -127,9 +127,13 @@ async def test_email_the_contact_then_log_a_call(
     await expect(call_form.get_by_label("Call notes")).to_have_value("")
     await agent.shot("switch-channel-conversation")
 
-    await picker.select_option(label="Chatterbox")
+    # `c` (like `r`) writes on the thread's own channel again, whatever was picked.
+    await call.locator(".msg-body").click()
+    await page.keyboard.press("c")
     await expect(page.locator("#composer")).to_be_visible()
+    await expect(page.locator("#composer")).to_have_attribute("data-mode", "comment")
     await expect(call_form).to_be_hidden()
+    await expect(picker).to_have_value("thread")
 
     contact_id = await _contact_id(db, world.thread_id)
     await page.goto(f"{live_server.url}/contacts/{contact_id}")

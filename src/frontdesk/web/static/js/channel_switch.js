@@ -98,6 +98,14 @@ function wireCall(form, threadId) {
   });
 }
 
+// Back to the thread's own channel (the `r` and `c` keys write there, whatever is picked).
+export function showThreadChannel(root) {
+  const pick = root.querySelector(".channel-pick");
+  if (!pick || pick.value === "thread") return;
+  pick.value = "thread";
+  choose(root, "thread");
+}
+
 export function initChannelSwitch(root) {
   const pick = root.querySelector(".channel-pick");
   if (!pick || pick.dataset.wired) return;

@@ -2,7 +2,7 @@
 // channel can deliver (the server renders only the formatting buttons it allows and writes
 // its file limits on the form). Files are checked against those limits before any upload.
 import { api, me } from "./api.js";
-import { initChannelSwitch } from "./channel_switch.js";
+import { initChannelSwitch, showThreadChannel } from "./channel_switch.js";
 import { initInserts } from "./inserts.js";
 import { initMentions, mentionsIn } from "./mentions.js";
 
@@ -432,6 +432,7 @@ export function initComposer(form, { send }) {
 
 export function focusComposer(mode = "reply") {
   if (!current || !current.form.isConnected) return;
+  showThreadChannel(current.form.closest(".conversation") || current.form);
   setMode(current.form, mode);
   const editor = editorOf(current.form);
   editor.focus();
