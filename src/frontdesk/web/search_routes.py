@@ -9,10 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
-from frontdesk.accounts import service as account_service
 from frontdesk.api.deps import DbDep
 from frontdesk.web.auth import WebUserDep
-from frontdesk.web.routes import event_cursor
+from frontdesk.web.forms import frame
 from frontdesk.web.search_page import SearchForm, results_context
 from frontdesk.web.templating import render
 from frontdesk.web.thread_views import viewer_zone
@@ -58,17 +57,13 @@ async def search_page(
 ) -> HTMLResponse:
     """Search conversations: the box, the filters and the first page of results."""
     started = time.perf_counter()
-    assert principal.user_id is not None
-    cursor = await event_cursor(db)
     context = await results_context(
         db, principal=principal, form=form, zone=viewer_zone(request), with_options=True
     )
-    async with db.read() as uow:
-        me = await account_service.get_user(uow, user_id=principal.user_id)
     return render(
         request,
         "search.html",
-        {**context, "me": me, "principal": principal, "event_cursor": cursor, "search_q": form.q},
+        {**context, **await frame(db, principal), "search_q": form.q},
         started=started,
     )
 

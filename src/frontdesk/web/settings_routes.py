@@ -7,11 +7,10 @@ from dataclasses import asdict
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from frontdesk.accounts import service as account_service
 from frontdesk.api.deps import DbDep, Principal
 from frontdesk.notifications import service as notification_service
 from frontdesk.web.auth import WebUserDep, check_form_csrf
-from frontdesk.web.routes import event_cursor
+from frontdesk.web.forms import frame
 from frontdesk.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -45,20 +44,16 @@ SWITCHES = (
 async def _page(request: Request, principal: Principal, db: DbDep, *, saved: bool) -> Response:
     user_id = principal.user_id
     assert user_id is not None
-    cursor = await event_cursor(db)
     async with db.read() as uow:
-        me = await account_service.get_user(uow, user_id=user_id)
         preferences = await notification_service.get_settings(uow, user_id=user_id)
     return render(
         request,
         "settings_notifications.html",
         {
-            "me": me,
-            "principal": principal,
+            **await frame(db, principal),
             "switches": SWITCHES,
             "values": asdict(preferences),
             "saved": saved,
-            "event_cursor": cursor,
         },
     )
 
