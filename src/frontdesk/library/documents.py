@@ -257,12 +257,3 @@ async def delete_video(uow: UnitOfWork, *, video_id: int, user_id: int, is_admin
     check_may_change(row, user_id=user_id, is_admin=is_admin)
     await uow.execute(delete(VideoLink).where(VideoLink.video_id == video_id))
     await uow.execute(delete(Video).where(Video.id == video_id))
-
-
-def duration_text(duration_s: int | None) -> str:
-    """135 -> "2:15"; 3725 -> "1:02:05"; None -> ""."""
-    if duration_s is None:
-        return ""
-    hours, rest = divmod(duration_s, 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"

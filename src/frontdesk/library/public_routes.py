@@ -12,9 +12,9 @@ from fastapi.responses import RedirectResponse, Response
 from frontdesk.api.deps import DbDep, SettingsDep
 from frontdesk.config import Settings
 from frontdesk.core.errors import AppError, NotFound
+from frontdesk.core.humanize import clock_duration
 from frontdesk.files import signing
 from frontdesk.library import articles as article_service
-from frontdesk.library import documents as library_service
 from frontdesk.library import links as link_service
 from frontdesk.web.templating import render
 
@@ -94,7 +94,7 @@ async def video_page(request: Request, token: VideoToken, db: DbDep) -> Response
     context = {
         "video": row,
         "token": token,
-        "duration": library_service.duration_text(row.duration_s),
+        "duration": clock_duration(row.duration_s),
     }
     return render(request, "video_page.html", context)
 

@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from frontdesk.core.db import UnitOfWork
 from frontdesk.core.errors import NotFound
+from frontdesk.core.humanize import clock_duration, human_size
 from frontdesk.core.models import INT64_MAX
 from frontdesk.inserts import registry
 from frontdesk.inserts.registry import Candidate, Insertion, Target
@@ -50,15 +51,6 @@ def fits(target: Target, *, mime_type: str, size: int) -> bool:
         return True
     capabilities = target.capabilities
     return capabilities.allows_mime(mime_type) and size <= capabilities.maxFileAttachmentSizeBytes
-
-
-def _size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KB", "MB"):
-        if value < 1024:
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GB"
 
 
 class ArticleSource:
@@ -104,7 +96,7 @@ class DocumentSource:
                 kind=self.kind,
                 id=str(r.id),
                 title=r.name,
-                detail=f"{(r.extension or r.mime_type).upper()} · {_size(r.size)}",
+                detail=f"{(r.extension or r.mime_type).upper()} · {human_size(r.size)}",
             )
             for r in rows
         ]
@@ -125,7 +117,7 @@ class DocumentSource:
 
 def video_label(row: Any) -> str:
     """ "Product tour (2:15)", or the name alone when the duration is unknown."""
-    duration = library_service.duration_text(row.duration_s)
+    duration = clock_duration(row.duration_s)
     return f"{row.name} ({duration})" if duration else str(row.name)
 
 
@@ -143,7 +135,7 @@ class VideoSource:
                 id=str(r.id),
                 title=r.name,
                 detail=" · ".join(
-                    p for p in (library_service.duration_text(r.duration_s), _size(r.size)) if p
+                    p for p in (clock_duration(r.duration_s), human_size(r.size)) if p
                 ),
             )
             for r in rows

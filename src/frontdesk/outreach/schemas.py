@@ -46,10 +46,3 @@ class CallEgg(BaseModel):
     senderActorId: str | None = Field(
         default=None, max_length=64, description="A-<userId>; required with an app's token."
     )
-
-
-def duration_label(seconds: int) -> str:
-    """12:05 for 725 seconds; 1:02:05 past an hour."""
-    hours, rest = divmod(max(0, seconds), 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

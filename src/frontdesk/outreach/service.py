@@ -26,6 +26,7 @@ from frontdesk.conversations.models import Thread
 from frontdesk.conversations.previews import last_message_values, message_preview
 from frontdesk.core.db import UnitOfWork
 from frontdesk.core.errors import Conflict, validation_error
+from frontdesk.core.humanize import clock_duration
 from frontdesk.core.models import now_ms
 from frontdesk.email import service as email_service
 from frontdesk.email.smtp import NOT_CONFIGURED
@@ -35,7 +36,7 @@ from frontdesk.messages.models import EMAIL_CHANNEL_ID, Message
 from frontdesk.messages.sanitize import sanitize_rich_text
 from frontdesk.messages.send_schemas import Caller
 from frontdesk.outreach.plain_text import html_to_text
-from frontdesk.outreach.schemas import CALL_OUTCOMES, CallEgg, EmailEgg, duration_label
+from frontdesk.outreach.schemas import CALL_OUTCOMES, CallEgg, EmailEgg
 
 EMAIL_IDENTITY = "HS_EMAIL_ADDRESS"
 
@@ -114,7 +115,7 @@ def call_summary(extra: dict[str, Any]) -> str:
     """ "Call: No answer" or "Call: Connected, 12:05"."""
     outcome = CALL_OUTCOMES.get(str(extra.get("outcome")), "Logged")
     seconds = int(extra.get("durationSeconds") or 0)
-    return f"Call: {outcome}" + (f", {duration_label(seconds)}" if seconds else "")
+    return f"Call: {outcome}" + (f", {clock_duration(seconds)}" if seconds else "")
 
 
 async def email_addresses(uow: UnitOfWork, *, contact_id: int) -> list[str]:

@@ -12,8 +12,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from frontdesk import __version__
 from frontdesk.conversations.inbox_views import row_cursor
+from frontdesk.core.humanize import clock_duration, human_size
 from frontdesk.core.models import ms_to_iso
 from frontdesk.helpdesk.schemas import duration_text
+from frontdesk.outreach.schemas import CALL_OUTCOMES
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -24,17 +26,6 @@ CONTENT_SECURITY_POLICY = (
     "style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; "
     "base-uri 'none'; form-action 'self'"
 )
-
-
-def _human_size(size: int | None) -> str:
-    if size is None:
-        return ""
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GB"
 
 
 def _initials(name: str | None) -> str:
@@ -50,7 +41,9 @@ environment = Environment(
     lstrip_blocks=True,
 )
 environment.filters["iso"] = ms_to_iso
-environment.filters["human_size"] = _human_size
+environment.filters["human_size"] = human_size
+environment.filters["clock"] = clock_duration
+environment.filters["call_outcome"] = lambda key: CALL_OUTCOMES.get(key, key)
 environment.filters["initials"] = _initials
 environment.filters["after_cursor"] = row_cursor
 environment.filters["duration"] = duration_text

@@ -28,6 +28,7 @@ from frontdesk.contacts.models import Contact, ContactIdentity
 from frontdesk.conversations.models import Thread
 from frontdesk.core.db import Database, UnitOfWork
 from frontdesk.core.errors import NotFound
+from frontdesk.core.humanize import clock_duration
 from frontdesk.files.models import File
 from frontdesk.helpdesk import service as helpdesk_service
 from frontdesk.library import links as library_links
@@ -532,7 +533,7 @@ def _card(m: Any, kind: str) -> views.EmailCard | views.CallCard | None:
         return views.CallCard(
             outcome=outcome,
             outcome_label=outreach_schemas.CALL_OUTCOMES.get(outcome, outcome or "Logged"),
-            duration=outreach_schemas.duration_label(seconds) if seconds else "",
+            duration=clock_duration(seconds) if seconds else "",
         )
     if kind == "outgoing" and m.channel_id == EMAIL_CHANNEL_ID and m.channel_account_id is None:
         first = (m.recipients or [{}])[0]
