@@ -13,7 +13,6 @@ from fastapi.responses import Response
 from frontdesk.api.deps import DbDep, Principal, SettingsDep
 from frontdesk.core.db import UnitOfWork
 from frontdesk.core.errors import AppError
-from frontdesk.core.humanize import clock_duration
 from frontdesk.core.models import INT64_MAX
 from frontdesk.library import articles as article_service
 from frontdesk.library import documents as library_service
@@ -307,7 +306,6 @@ async def videos_page(
         "section": "library-videos",
         "videos": rows,
         "q": q,
-        "durations": {r.id: clock_duration(r.duration_s) for r in rows},
         "max_upload_bytes": settings.max_upload_bytes,
     }
     return await settings_page(request, db, principal, "library_videos.html", context)
