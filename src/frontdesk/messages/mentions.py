@@ -15,19 +15,13 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-import nh3
 from markupsafe import Markup, escape
 from sqlalchemy import exists, or_, select
 
 from frontdesk.accounts.models import InboxTeam, TeamMember, User
 from frontdesk.core.db import UnitOfWork
 from frontdesk.core.errors import validation_error
-from frontdesk.messages.sanitize import (
-    ALLOWED_ATTRIBUTES,
-    ALLOWED_TAGS,
-    STYLE_PROPERTIES,
-    URL_SCHEMES,
-)
+from frontdesk.messages.sanitize import make_cleaner
 
 MAX_MENTIONS = 50
 _ID = re.compile(r"^[1-9][0-9]{0,17}$")
@@ -81,17 +75,7 @@ def mentioned_user_ids(extra: dict[str, Any] | None) -> list[int]:
 # Display: the comment's HTML with each `@Name` of its mentions wrapped in a span; the result
 # goes through the sanitiser again (with that one span shape allowed), so whatever the
 # replacement touched, nothing but the allow-list reaches the page.
-_DISPLAY_CLEANER = nh3.Cleaner(
-    tags=set(ALLOWED_TAGS),
-    attributes={
-        **{tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
-        "span": {"class", "data-user-id"},
-    },
-    url_schemes=set(URL_SCHEMES),
-    link_rel="noopener noreferrer",
-    filter_style_properties=set(STYLE_PROPERTIES),
-    url_relative="deny",
-)
+_DISPLAY_CLEANER = make_cleaner({"span": {"class", "data-user-id"}})
 
 
 def _pattern(mentions: list[dict[str, str]], *, escaped: bool) -> re.Pattern[str] | None:

@@ -69,15 +69,25 @@ STYLE_PROPERTIES = frozenset(
 )
 URL_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 
+
 # Built once: the allow-lists are compiled into the Rust cleaner, reused by every call.
-_CLEANER = nh3.Cleaner(
-    tags=set(ALLOWED_TAGS),
-    attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
-    url_schemes=set(URL_SCHEMES),
-    link_rel="noopener noreferrer",
-    filter_style_properties=set(STYLE_PROPERTIES),
-    url_relative="deny",
-)
+def make_cleaner(extra_attributes: dict[str, set[str]] | None = None) -> nh3.Cleaner:
+    """The allow-list cleaner; `extra_attributes` lets a display add attributes on top (the
+    highlighted mentions' span) without a second copy of the rules."""
+    attributes = {tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()}
+    for tag, names in (extra_attributes or {}).items():
+        attributes[tag] = attributes.get(tag, set()) | names
+    return nh3.Cleaner(
+        tags=set(ALLOWED_TAGS),
+        attributes=attributes,
+        url_schemes=set(URL_SCHEMES),
+        link_rel="noopener noreferrer",
+        filter_style_properties=set(STYLE_PROPERTIES),
+        url_relative="deny",
+    )
+
+
+_CLEANER = make_cleaner()
 
 
 def sanitize_rich_text(html: str | None) -> str | None:
