@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from frontdesk.app import build_database
 from frontdesk.config import Settings
@@ -237,18 +237,84 @@ async def test_one_endpoint_never_has_more_than_its_limit_in_flight(db: Database
         return Outcome.done()
 
     runner, _ = make_runner(db, clock, slow, endpoint_concurrency=3)
-    for _ in range(7):
-        await add_job(db, clock, target="slow")
+    slow_jobs = [await add_job(db, clock, target="slow") for _ in range(7)]
     fast = await add_job(db, clock, target="fast")
-    assert await runner.claim_and_start() == 4  # three for the slow endpoint, one for the fast
-    await asyncio.sleep(0)
-    assert await runner.claim_and_start() == 0  # the slow endpoint is full
-    await asyncio.gather(*[t for t in runner._tasks if t.done()])
+    # Batches of one endpoint's worth: three start, three wait for the full endpoint, and the
+    # next claim passes over it to the fast endpoint.
+    assert [await runner.claim_and_start() for _ in range(2)] == [3, 3]
+    slow_tasks = set(runner._tasks)
+    assert [await runner.claim_and_start() for _ in range(2)] == [1, 0]
+    await asyncio.gather(*(runner._tasks - slow_tasks))
+    assert (await job_row(db, fast)).status == "done"
+    assert [(await job_row(db, j)).status for j in slow_jobs].count("queued") == 1
+    release.set()
+    while runner._tasks or await runner.claim_and_start():
+        await asyncio.gather(*list(runner._tasks))
+    assert peak == 3
+    rows = [await job_row(db, j) for j in slow_jobs]
+    assert [(r.status, r.attempts) for r in rows] == [("done", 1)] * 7  # none handed back
+
+
+@pytest.mark.asyncio
+async def test_jobs_waiting_for_a_full_endpoint_go_back_when_the_runner_stops(
+    db: Database,
+) -> None:
+    clock = FakeClock()
+    release = asyncio.Event()
+
+    async def held(job: ClaimedJob) -> Outcome:
+        await release.wait()
+        return Outcome.done()
+
+    runner, _ = make_runner(db, clock, held, endpoint_concurrency=2)
+    jobs = [await add_job(db, clock, target="t") for _ in range(5)]
+    assert [await runner.claim_and_start() for _ in range(2)] == [2, 2]
+    assert [(await job_row(db, j)).status for j in jobs] == ["running"] * 4 + ["queued"]
+    release.set()
+    await runner.stop()
+    rows = [await job_row(db, j) for j in jobs]
+    # Two ran; the two that waited went back untouched instead of staying claimed until
+    # their leases ran out.
+    assert [(r.status, r.attempts) for r in rows] == [("done", 1)] * 2 + [("queued", 0)] * 3
+
+
+@pytest.mark.asyncio
+async def test_a_short_claim_is_not_repeated_until_something_changes(db: Database) -> None:
+    clock = FakeClock()
+    release = asyncio.Event()
+
+    async def held(job: ClaimedJob) -> Outcome:
+        await release.wait()
+        return Outcome.done()
+
+    runner, _ = make_runner(db, clock, held, endpoint_concurrency=2, poll_s=5)
+    await add_job(db, clock, target="t")
+    claims = count_claims(db)
+    assert await runner.claim_and_start() == 1  # asked for two, found one
+    assert await runner.claim_and_start() == 0
+    assert len(claims) == 1  # nothing new could be claimable: no second query
+    runner.wake()  # a commit enqueued something
+    await add_job(db, clock, target="t")
+    assert await runner.claim_and_start() == 1
+    assert await runner.claim_and_start() == 0
+    clock.advance(6)  # the poll interval: retries may have come due
+    assert await runner.claim_and_start() == 0
+    assert len(claims) == 3
     release.set()
     await asyncio.gather(*list(runner._tasks))
-    assert await runner.run_due() == 4
-    assert peak == 3
-    assert (await job_row(db, fast)).status == "done"
+
+
+def count_claims(db: Database) -> list[str]:
+    """The claim statements `db` runs from now on (a listener on its engine)."""
+    seen: list[str] = []
+    engine = db._sync_writer if db.is_sqlite else db.async_engine.sync_engine
+
+    def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("UPDATE jobs SET status=") and "RETURNING" in statement:
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    return seen
 
 
 def test_backoff_bounds_add_up_to_about_a_day() -> None:
@@ -295,3 +361,28 @@ async def test_concurrent_claimers_never_share_a_job(settings: Settings, db: Dat
         await other_db.dispose()
     ids = [job.id for batch in batches for job in batch]
     assert len(ids) == len(set(ids)) == 60
+
+
+@pytest.mark.asyncio
+async def test_a_claimed_batch_is_prefetched_once_in_the_claim(db: Database) -> None:
+    clock = FakeClock()
+    batches: list[list[int]] = []
+    seen: dict[int, Any] = {}
+
+    async def prefetch(uow: UnitOfWork, jobs: list[ClaimedJob]) -> dict[int, Any]:
+        batches.append([job.id for job in jobs])
+        found = await uow.scalar(select(func.count()).select_from(Job))  # runs in the claim
+        return {job.id: (f"context of {job.id}", found) for job in jobs if job.id != skipped}
+
+    async def run(job: ClaimedJob) -> Outcome:
+        seen[job.id] = job.context
+        return Outcome.done()
+
+    kind = JobKind("test.job", run, prefetch=prefetch)
+    runner = JobRunner(db, [kind], RunnerConfig(), clock=clock, rng=random.Random(7))
+    jobs = [await add_job(db, clock, target=None) for _ in range(3)]
+    skipped = jobs[1]
+    assert await runner.run_due() == 3
+    assert batches == [jobs]
+    assert seen[jobs[0]][0] == f"context of {jobs[0]}"
+    assert seen[skipped] is None  # nothing prefetched for it: the handler decides

@@ -10,6 +10,12 @@
 * Isolation: at most `endpoint_concurrency` jobs run per `target` (an endpoint), and a circuit
   breaker pauses a target after repeated failures and lets one probe through later, so one slow
   or dead endpoint never delays the others.
+* Batches: the loop claims at most one endpoint's worth of jobs at a time. Jobs claimed for an
+  endpoint that is full wait in the process (up to `endpoint_concurrency` of them, still under
+  their lease) and start as its attempts finish; a claim that came up short is not repeated
+  until something may have changed (a wake-up, a finished ordered job, an endpoint freed, the
+  poll interval). A backlog for one endpoint then costs one claim per batch, instead of a claim
+  and a hand-back of the surplus per delivery.
 * Retries: exponential backoff with full jitter, honouring a `retry_after` the handler reports;
   after `max_attempts` the job is dead and the kind's `on_dead` runs in the same transaction.
 * Wake-ups: `wake()` after a commit that enqueued jobs (and NOTIFY on PostgreSQL); the runner
@@ -20,9 +26,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import random
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,6 +60,8 @@ class ClaimedJob:
     message_id: int | None
     channel_id: int | None
     created_at: int
+    # What the kind's `prefetch` read for this job in the claim's transaction (None without).
+    context: Any = None
 
 
 @dataclass(frozen=True)
@@ -80,15 +90,22 @@ class Outcome:
 DeadHook = Callable[[UnitOfWork, ClaimedJob, str], Awaitable[None]]
 
 
+Prefetch = Callable[[UnitOfWork, list[ClaimedJob]], Awaitable[dict[int, Any]]]
+
+
 @dataclass(frozen=True)
 class JobKind:
     """A kind of job: `run` does the work outside any transaction; `on_dead` (optional) runs
-    inside the transaction that buries the job; `on_done` inside the one that completes it."""
+    inside the transaction that buries the job; `on_done` inside the one that completes it.
+    `prefetch` (optional) reads what a claimed batch of the kind needs, in the claim's
+    transaction, keyed by job id: it lands in each job's `context`, so a batch costs one
+    read instead of one per job."""
 
     name: str
     run: Callable[[ClaimedJob], Awaitable[Outcome]]
     on_dead: DeadHook | None = None
     on_done: Callable[[UnitOfWork, ClaimedJob], Awaitable[None]] | None = None
+    prefetch: Prefetch | None = None
 
 
 @dataclass
@@ -125,6 +142,8 @@ class _Breaker:
 class _TargetState:
     running: int = 0
     breaker: _Breaker = field(default_factory=_Breaker)
+    # Claimed while the endpoint was full, with when they were claimed (runner clock).
+    waiting: deque[tuple[float, ClaimedJob]] = field(default_factory=deque)
 
 
 class JobRunner:
@@ -155,10 +174,16 @@ class JobRunner:
         self._next_lease_check = 0
         self._unrecorded: list[_Record] = []
         self._recording = False
+        # Counts what may make more jobs claimable (wake-ups, finished ordered jobs). A claim
+        # that found less than it asked for is not repeated with the same (or more) excluded
+        # endpoints until this changes or the poll interval passes.
+        self._changes = 0
+        self._short_claim: tuple[frozenset[str], float, int] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
     def wake(self) -> None:
+        self._changes += 1
         self._wake.set()
 
     async def start(self) -> None:
@@ -177,6 +202,11 @@ class JobRunner:
             self._loop_task = None
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        waiting = [job for state in self._targets.values() for _, job in state.waiting]
+        for state in self._targets.values():
+            state.waiting.clear()
+        if waiting:  # hand them back now rather than when their leases end
+            await self._release(waiting)
         if self._listener is not None:
             await self._listener.close()
             self._listener = None
@@ -215,7 +245,8 @@ class JobRunner:
         out = []
         for target, state in self._targets.items():
             breaker = state.breaker
-            busy = state.running >= self.config.endpoint_concurrency
+            # A full endpoint is claimed for again once the jobs waiting for it have started.
+            busy = state.running >= self.config.endpoint_concurrency and bool(state.waiting)
             paused = breaker.open_until > now
             # Half-open after a pause: one probe at a time until a success closes the breaker.
             probing = breaker.failures >= self.config.breaker_failures and state.running > 0
@@ -224,11 +255,18 @@ class JobRunner:
         return out
 
     async def claim(self, limit: int) -> list[ClaimedJob]:
-        """Mark up to `limit` due jobs as running (with a lease) and return them."""
+        """Mark up to `limit` due jobs as running (with a lease) and return those the
+        endpoints' limits allow now; the rest go back to the queue."""
         if limit <= 0 or not self.kinds:
             return []
+        jobs = await self._claim_rows(limit, self._unavailable_targets())
+        kept, extra = self._within_target_limits(jobs)
+        if extra:
+            await self._release(extra)
+        return kept
+
+    async def _claim_rows(self, limit: int, unavailable: list[str]) -> list[ClaimedJob]:
         now = self._now_ms()
-        unavailable = self._unavailable_targets()
         params = {
             "kinds": list(self.kinds),
             "now": now,
@@ -244,11 +282,18 @@ class JobRunner:
                 self._next_lease_check = now + int(self.config.poll_s * 1000)
             statement = _claim_statement(postgres=uow.is_postgres, exclude=bool(unavailable))
             rows = (await uow.execute(statement, params)).all()
-        jobs = sorted((ClaimedJob(**row._mapping) for row in rows), key=lambda j: j.id)
-        kept, extra = self._within_target_limits(jobs)
-        if extra:
-            await self._release(extra)
-        return kept
+            jobs = sorted((ClaimedJob(**row._mapping) for row in rows), key=lambda j: j.id)
+            return await self._prefetch(uow, jobs)
+
+    async def _prefetch(self, uow: UnitOfWork, jobs: list[ClaimedJob]) -> list[ClaimedJob]:
+        contexts: dict[int, Any] = {}
+        for name, kind in self.kinds.items():
+            of_kind = [job for job in jobs if job.kind == name]
+            if of_kind and kind.prefetch is not None:
+                contexts.update(await kind.prefetch(uow, of_kind))
+        if not contexts:
+            return jobs
+        return [dataclasses.replace(job, context=contexts.get(job.id)) for job in jobs]
 
     def _target_room(self, target: str) -> int:
         state = self._targets.get(target, _TargetState())
@@ -284,12 +329,62 @@ class JobRunner:
             )
 
     async def claim_and_start(self) -> int:
-        """Claim what fits in the free slots and start running it; returns how many."""
-        free = self.config.concurrency - len(self._tasks)
-        jobs = await self.claim(free)
+        """Start the waiting jobs that now fit, claim a batch for the free slots and start
+        or queue it; returns how many jobs were started or taken."""
+        taken, expired = self._start_waiting()
+        if expired:
+            await self._release(expired)
+        waiting = sum(len(state.waiting) for state in self._targets.values())
+        free = self.config.concurrency - len(self._tasks) - waiting
+        if free <= 0 or not self.kinds:
+            return taken
+        unavailable = frozenset(self._unavailable_targets())
+        if self._short_claim is not None:
+            excluded, until, changes = self._short_claim
+            if changes == self._changes and unavailable >= excluded and self.clock() < until:
+                return taken  # nothing claimable has appeared since the last short claim
+        limit = min(free, self.config.endpoint_concurrency)
+        changes = self._changes  # a wake-up during the claim must not be lost
+        jobs = await self._claim_rows(limit, sorted(unavailable))
+        self._short_claim = (
+            (unavailable, self.clock() + self.config.poll_s, changes) if len(jobs) < limit else None
+        )
+        surplus = []
         for job in jobs:
-            self._start(job)
-        return len(jobs)
+            if job.target is None or self._target_room(job.target) > 0:
+                self._start(job)
+                continue
+            state = self._targets.setdefault(job.target, _TargetState())
+            if self._healthy(state) and len(state.waiting) < self.config.endpoint_concurrency:
+                state.waiting.append((self.clock(), job))
+            else:
+                surplus.append(job)
+        if surplus:
+            await self._release(surplus)
+        return taken + len(jobs) - len(surplus)
+
+    def _healthy(self, state: _TargetState) -> bool:
+        # A failing endpoint gets no queue: its jobs go back for the breaker to pace.
+        return state.breaker.failures < self.config.breaker_failures
+
+    def _start_waiting(self) -> tuple[int, list[ClaimedJob]]:
+        """Start waiting jobs whose endpoint has room; returns how many, and the jobs to hand
+        back: those of a failing endpoint and those that waited half their lease."""
+        started, expired = 0, list[ClaimedJob]()
+        now = self.clock()
+        for target, state in self._targets.items():
+            if not state.waiting:
+                continue
+            if not self._healthy(state):
+                expired.extend(job for _, job in state.waiting)
+                state.waiting.clear()
+                continue
+            while state.waiting and now - state.waiting[0][0] > self.config.lease_s / 2:
+                expired.append(state.waiting.popleft()[1])
+            while state.waiting and self._target_room(target) > 0:
+                self._start(state.waiting.popleft()[1])
+                started += 1
+        return started, expired
 
     def _start(self, job: ClaimedJob) -> None:
         if job.target is not None:
@@ -334,6 +429,8 @@ class JobRunner:
         except Exception:
             # The lease runs out and the job is claimed again: at-least-once, never lost.
             log.exception("recording job %s failed", job.id)
+        if job.ordering_key is not None:
+            self._changes += 1  # recorded: the next job of its key may be claimable now
 
     def _record_target(self, target: str, *, ok: bool) -> None:
         state = self._targets.setdefault(target, _TargetState())
