@@ -386,3 +386,38 @@ async def test_a_claimed_batch_is_prefetched_once_in_the_claim(db: Database) -> 
     assert batches == [jobs]
     assert seen[jobs[0]][0] == f"context of {jobs[0]}"
     assert seen[skipped] is None  # nothing prefetched for it: the handler decides
+
+
+@pytest.mark.asyncio
+async def test_a_waiting_job_is_signalled_while_the_finished_attempt_is_recorded(
+    db: Database,
+) -> None:
+    clock = FakeClock()
+    go, recording, finish = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    ran: list[int] = []
+
+    async def run(job: ClaimedJob) -> Outcome:
+        ran.append(job.id)
+        await go.wait()
+        return Outcome.done()
+
+    async def on_done(uow: UnitOfWork, job: ClaimedJob) -> None:
+        if len(ran) == 1:  # hold the first attempt's recording open
+            recording.set()
+            await finish.wait()
+
+    kind = JobKind("test.job", run, on_done=on_done)
+    config = RunnerConfig(endpoint_concurrency=1, poll_s=3600)
+    runner = JobRunner(db, [kind], config, clock=clock, rng=random.Random(7))
+    first, second = [await add_job(db, clock, target="t") for _ in range(2)]
+    assert [await runner.claim_and_start() for _ in range(2)] == [1, 1]  # one runs, one waits
+    runner._wake.clear()
+    go.set()
+    await asyncio.wait_for(recording.wait(), timeout=10)
+    # The endpoint's slot is free although the first attempt is not recorded yet: the loop
+    # is woken and starts the waiting job now.
+    assert runner._wake.is_set()
+    assert runner._start_waiting() == (1, [])
+    finish.set()
+    await asyncio.gather(*list(runner._tasks))
+    assert ran == [first, second]

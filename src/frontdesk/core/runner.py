@@ -424,6 +424,10 @@ class JobRunner:
             JOB_LATENCY_SECONDS.labels(job.kind).observe(max(0.0, finished - job.created_at / 1000))
         if job.target is not None:
             self._record_target(job.target, ok=outcome.result == "done")
+            if self._targets[job.target].waiting:
+                # Its slot is free now: the loop starts a waiting job while this attempt is
+                # still being recorded, instead of after.
+                self._wake.set()
         try:
             await self._finish(job, kind, outcome, started, duration_ms)
         except Exception:
