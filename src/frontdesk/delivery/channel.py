@@ -48,7 +48,7 @@ _INTEGRATION_THREAD_IDS = (
 _ACCOUNT = select(ChannelAccount).where(ChannelAccount.id == bindparam("account_id"))
 # How long a channel's webhook URL and signing secrets are reused between jobs: a backlog
 # drains without re-reading them per delivery; a changed URL or rotated secret applies
-# within this time.
+# within this time (plus the moments a claimed job waits for a free slot of its endpoint).
 ENDPOINT_TTL_S = 1.0
 
 
