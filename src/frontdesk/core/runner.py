@@ -349,11 +349,12 @@ class JobRunner:
         self._short_claim = (
             (unavailable, self.clock() + self.config.poll_s, changes) if len(jobs) < limit else None
         )
+        kept, extra = self._within_target_limits(jobs)
+        for job in kept:
+            self._start(job)
         surplus = []
-        for job in jobs:
-            if job.target is None or self._target_room(job.target) > 0:
-                self._start(job)
-                continue
+        for job in extra:
+            assert job.target is not None  # jobs without an endpoint are always kept
             state = self._targets.setdefault(job.target, _TargetState())
             if self._healthy(state) and len(state.waiting) < self.config.endpoint_concurrency:
                 state.waiting.append((self.clock(), job))
