@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 
 from frontdesk.conversations.events import ConversationCreated, ConversationUpdated
 from frontdesk.conversations.models import Thread, ThreadIntegrationId, ThreadKey
-from frontdesk.core.db import UnitOfWork, insert_or_ignore
+from frontdesk.core.db import Prepared, UnitOfWork, insert_or_ignore
 from frontdesk.core.errors import validation_error
 from frontdesk.core.events import Audience
 from frontdesk.core.models import now_ms
@@ -48,17 +48,38 @@ _FIND_KEY = (
 )
 # Serialises take-overs of one key on PostgreSQL (SQLite has one writer and renders no lock).
 _LOCK_KEY = _FIND_KEY.with_for_update(of=ThreadKey)
+# Prepared: a new conversation runs them on the publish path.
 _INSERT_KEY = {
-    dialect: insert_or_ignore(
-        dialect, ThreadKey, conflict=("channel_account_id", "key_kind", "key")
-    ).returning(ThreadKey.id)
+    dialect: Prepared(
+        insert_or_ignore(
+            dialect, ThreadKey, conflict=("channel_account_id", "key_kind", "key")
+        ).returning(ThreadKey.id),
+        column_keys=("channel_account_id", "key_kind", "key", "thread_id"),
+    )
     for dialect in ("sqlite", "postgresql")
 }
-# Built once (the hot path pays for statement construction, not for the cached compile).
-_INSERT_THREAD = insert(Thread).returning(Thread.id)
+_THREAD_COLUMNS = (
+    "inbox_id",
+    "channel_id",
+    "channel_account_id",
+    "contact_id",
+    "status",
+    "properties",
+    "spam",
+    "archived",
+    "created_at",
+    "updated_at",
+    "latest_message_at",
+    "latest_received_at",
+    "latest_sent_at",
+)
+_INSERT_THREAD = Prepared(insert(Thread).returning(Thread.id), column_keys=_THREAD_COLUMNS)
 _INSERT_INTEGRATION_ID = {
-    dialect: insert_or_ignore(
-        dialect, ThreadIntegrationId, conflict=("thread_id", "integration_thread_id")
+    dialect: Prepared(
+        insert_or_ignore(
+            dialect, ThreadIntegrationId, conflict=("thread_id", "integration_thread_id")
+        ),
+        column_keys=("thread_id", "integration_thread_id"),
     )
     for dialect in ("sqlite", "postgresql")
 }
@@ -167,7 +188,7 @@ async def resolve_found_thread(
     thread = await _resolve(uow, found, target)
     if integration_thread_id is not None and (thread.created or key_kind != INTEGRATION_THREAD_ID):
         # An integration-keyed thread recorded its id when it was created or took the key.
-        await uow.execute(
+        await uow.run(
             _INSERT_INTEGRATION_ID[uow.dialect],
             {"thread_id": thread.id, "integration_thread_id": integration_thread_id},
         )
@@ -249,7 +270,7 @@ async def _create_for_new_key(uow: UnitOfWork, target: _Target) -> ThreadRef | N
         "key": target.key,
         "thread_id": thread_id,
     }
-    if (await uow.execute(_INSERT_KEY[uow.dialect], key_values)).first() is None:
+    if not await uow.fetch(_INSERT_KEY[uow.dialect], key_values):
         await uow.execute(delete(Thread).where(Thread.id == thread_id))
         return None
     await helpdesk_service.apply_ticket_rule(uow, thread_id=thread_id, happened="created")
@@ -268,7 +289,10 @@ async def _take_over_key(uow: UnitOfWork, row: KeyRow, target: _Target) -> Threa
 async def _insert_thread(uow: UnitOfWork, target: _Target) -> int:
     account = target.account
     now = now_ms()
-    values: dict[str, Any] = {
+    values: dict[str, Any] = {  # every key of _THREAD_COLUMNS
+        "latest_message_at": None,
+        "latest_received_at": None,
+        "latest_sent_at": None,
         "inbox_id": account.inbox_id,
         "channel_id": account.channel_id,
         "channel_account_id": account.id,
@@ -281,8 +305,8 @@ async def _insert_thread(uow: UnitOfWork, target: _Target) -> int:
         "updated_at": now,
         **target.latest,
     }
-    thread_id: int = await uow.scalar(_INSERT_THREAD, values)
-    return thread_id
+    (row,) = await uow.fetch(_INSERT_THREAD, values)
+    return int(row.id)
 
 
 def _created(uow: UnitOfWork, target: _Target, *, thread_id: int) -> ThreadRef:

@@ -19,7 +19,7 @@ from typing import Any, ClassVar, TypeVar
 from sqlalchemy import JSON, BigInteger, Boolean, Index, String, insert, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from frontdesk.core.db import UnitOfWork
+from frontdesk.core.db import Prepared, UnitOfWork
 from frontdesk.core.models import Base, BigId, now_ms
 
 EVENT_APPEND_LOCK = 0x46444556  # "FDEV": the advisory lock that orders event appends
@@ -58,9 +58,7 @@ class Event:
     audience: Audience = field(default_factory=Audience, kw_only=True)
 
     def payload(self) -> dict[str, Any]:
-        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        data.pop("audience")
-        return {_camel(k): _jsonable(v) for k, v in data.items()}
+        return {key: _jsonable(getattr(self, name)) for name, key in _payload_keys(type(self))}
 
 
 EVENT_TYPES: dict[str, type[Event]] = {}
@@ -73,6 +71,19 @@ def register(cls: EventT) -> EventT:
         raise ValueError(f"event name missing or registered twice: {cls.name!r}")
     EVENT_TYPES[cls.name] = cls
     return cls
+
+
+# (field, camelCase key) per event class, worked out once: every write appends events.
+_PAYLOAD_KEYS: dict[type, tuple[tuple[str, str], ...]] = {}
+
+
+def _payload_keys(cls: type[Event]) -> tuple[tuple[str, str], ...]:
+    keys = _PAYLOAD_KEYS.get(cls)
+    if keys is None:
+        fields = dataclasses.fields(cls)
+        keys = tuple((f.name, _camel(f.name)) for f in fields if f.name != "audience")
+        _PAYLOAD_KEYS[cls] = keys
+    return keys
 
 
 def _camel(name: str) -> str:
@@ -154,10 +165,14 @@ async def append_events(uow: UnitOfWork, events: Sequence[Event]) -> None:
         }
         for e in events
     ]
-    await uow.execute(_INSERT_EVENTS, rows)
+    await uow.run(_INSERT_EVENTS, rows)
     if uow.is_postgres:
         # Delivered by PostgreSQL at commit, and only if the transaction commits.
         await uow.execute(text("SELECT pg_notify('frontdesk_events', '')"))
 
 
-_INSERT_EVENTS = insert(EventRow)  # built once: every write transaction appends events
+# Prepared: every write transaction appends events.
+_INSERT_EVENTS = Prepared(
+    insert(EventRow),
+    column_keys=("name", "payload", "inbox_id", "user_ids", "admins", "created_at"),
+)

@@ -30,7 +30,7 @@ from sqlalchemy import bindparam, select, update
 from frontdesk.accounts.models import Inbox
 from frontdesk.conversations.events import ConversationUpdated
 from frontdesk.conversations.models import Thread
-from frontdesk.core.db import UnitOfWork
+from frontdesk.core.db import Prepared, UnitOfWork
 from frontdesk.core.errors import validation_error
 from frontdesk.core.events import Audience
 from frontdesk.core.models import now_ms
@@ -49,18 +49,17 @@ HELP_DESK = "HELP_DESK"
 
 Happened = Literal["created", "incoming", "outgoing", "closed", "reopened"]
 
-_TICKET = (
-    select(
-        Thread.id,
-        Thread.inbox_id,
-        Thread.status,
-        Thread.properties,
-        Thread.first_response_at,
-        Inbox.kind,
-    )
-    .join(Inbox, Inbox.id == Thread.inbox_id)
-    .where(Thread.id == bindparam("thread_id"))
+# What a ticket rule reads of a thread. A write path that has just updated the thread may
+# read the same with `RETURNING *TICKET_COLUMNS` and hand the row to `apply_ticket_rule`.
+TICKET_COLUMNS = (
+    Thread.id,
+    Thread.inbox_id,
+    Thread.status,
+    Thread.properties,
+    Thread.first_response_at,
+    select(Inbox.kind).where(Inbox.id == Thread.inbox_id).scalar_subquery().label("kind"),
 )
+_TICKET = Prepared(select(*TICKET_COLUMNS).where(Thread.id == bindparam("thread_id")))
 
 
 def next_ticket_status(current: str | None, happened: Happened, *, thread_status: str) -> str:
@@ -79,12 +78,20 @@ def next_ticket_status(current: str | None, happened: Happened, *, thread_status
 
 
 async def apply_ticket_rule(
-    uow: UnitOfWork, *, thread_id: int, happened: Happened, at: int | None = None
+    uow: UnitOfWork,
+    *,
+    thread_id: int,
+    happened: Happened,
+    at: int | None = None,
+    ticket: Any = None,
 ) -> str | None:
     """Move a help-desk thread's ticket status after `happened` (and stamp the first response
     of an `outgoing` reply at `at`); the new status, or None outside a help desk. Called by
-    the write paths after they changed the thread (its row is then locked)."""
-    row = (await uow.execute(_TICKET, {"thread_id": thread_id})).first()
+    the write paths after they changed the thread (its row is then locked); `ticket` is the
+    thread's TICKET_COLUMNS when the caller read them in that change."""
+    row = ticket
+    if row is None:
+        row = next(iter(await uow.fetch(_TICKET, {"thread_id": thread_id})), None)
     if row is None or row.kind != HELP_DESK:
         return None
     current = (row.properties or {}).get(TICKET_STATUS)
@@ -104,7 +111,7 @@ async def apply_ticket_rule(
 async def set_ticket_status(uow: UnitOfWork, *, thread_id: int, status: str) -> None:
     """Store an agent's explicit choice (the caller validated it and opened or closed the
     thread to match); nothing outside a help desk."""
-    row = (await uow.execute(_TICKET, {"thread_id": thread_id})).first()
+    row = next(iter(await uow.fetch(_TICKET, {"thread_id": thread_id})), None)
     if row is None or row.kind != HELP_DESK:
         return
     if (row.properties or {}).get(TICKET_STATUS) == status:

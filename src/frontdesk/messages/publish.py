@@ -24,7 +24,7 @@ from frontdesk.contacts.models import Contact, ContactIdentity
 from frontdesk.conversations import threading
 from frontdesk.conversations.models import Thread, ThreadKey
 from frontdesk.conversations.previews import last_message_values, message_preview
-from frontdesk.core.db import UnitOfWork, insert_or_ignore
+from frontdesk.core.db import Prepared, UnitOfWork, insert_or_ignore
 from frontdesk.core.errors import NotFound, validation_error
 from frontdesk.core.events import Audience
 from frontdesk.core.models import datetime_to_ms, now_ms
@@ -46,7 +46,7 @@ PREVIEW_CHARS = 200
 # Everything the common path reads, in one statement: the channel, the account, an earlier
 # message with this idempotency key, the sender's identity, and the thread key (either kind:
 # the channel's threading model picks one of at most two rows).
-_CONTEXT = (
+_CONTEXT = Prepared(
     select(
         Channel.app_id,
         Channel.archived.label("channel_archived"),
@@ -112,10 +112,36 @@ _CONTEXT = (
 _FILES = select(File.id, File.name, File.extension, File.mime_type, File.uploaded_by_app_id).where(
     File.id.in_(bindparam("ids", expanding=True))
 )
+_MESSAGE_COLUMNS = (
+    "thread_id",
+    "type",
+    "direction",
+    "channel_id",
+    "channel_account_id",
+    "senders",
+    "recipients",
+    "text",
+    "rich_text",
+    "attachments",
+    "has_attachments",
+    "status",
+    "client_type",
+    "integration_app_id",
+    "created_by",
+    "in_reply_to_id",
+    "idempotency_key",
+    "extra",
+    "archived",
+    "created_at",
+    "updated_at",
+)
 _INSERT_MESSAGE = {
-    dialect: insert_or_ignore(
-        dialect, Message, conflict=("channel_id", "idempotency_key")
-    ).returning(*Message.__table__.c)
+    dialect: Prepared(
+        insert_or_ignore(dialect, Message, conflict=("channel_id", "idempotency_key")).returning(
+            *Message.__table__.c
+        ),
+        column_keys=_MESSAGE_COLUMNS,
+    )
     for dialect in ("sqlite", "postgresql")
 }
 _MESSAGE_BY_KEY = select(Message.id).where(
@@ -131,19 +157,23 @@ def _later(column: Any) -> Any:
 
 
 # Also records the message as the thread's last one (id and inbox-list preview). A thread
-# created for this message runs it too: the message id is known only after its insert.
+# created for this message runs it too: the message id is known only after its insert. It
+# returns what the help-desk ticket rule reads, under the update's row lock.
 _TOUCH_THREAD = {
-    direction: update(Thread)
-    .where(Thread.id == bindparam("thread_id"))
-    .values(
-        {
-            "latest_message_at": _later(Thread.latest_message_at),
-            column: _later(getattr(Thread, column)),
-            "updated_at": bindparam("now"),
-            **last_message_values(
-                bindparam("message_id", type_=BigInteger), bindparam("preview", type_=String)
-            ),
-        }
+    direction: Prepared(
+        update(Thread)
+        .where(Thread.id == bindparam("thread_id"))
+        .values(
+            {
+                "latest_message_at": _later(Thread.latest_message_at),
+                column: _later(getattr(Thread, column)),
+                "updated_at": bindparam("now"),
+                **last_message_values(
+                    bindparam("message_id", type_=BigInteger), bindparam("preview", type_=String)
+                ),
+            }
+        )
+        .returning(*helpdesk_service.TICKET_COLUMNS)
     )
     for direction, column in (("INCOMING", "latest_received_at"), ("OUTGOING", "latest_sent_at"))
 }
@@ -260,7 +290,7 @@ async def _load_context(
         "integration_key": body.integrationThreadId,
         "identifier_key": f"{party.type}:{party.identifier}",
     }
-    rows = (await uow.execute(_CONTEXT, params)).all()
+    rows = await uow.fetch(_CONTEXT, params)
     if not rows or rows[0].app_id != app_id or rows[0].channel_archived:
         raise NotFound("Channel", channel_id, field_name="channelId")
     row = rows[0]
@@ -439,7 +469,7 @@ async def _insert_message(
 ) -> Any:
     senders, recipients = _participants(body, contact_id=contact_id, identifier=identifier)
     incoming = body.messageDirection == "INCOMING"
-    values = {
+    values = {  # every key of _MESSAGE_COLUMNS
         "thread_id": thread.id,
         "type": "MESSAGE",
         "direction": body.messageDirection,
@@ -462,12 +492,12 @@ async def _insert_message(
         "created_at": at,
         "updated_at": now_ms(),
     }
-    row = (await uow.execute(_INSERT_MESSAGE[uow.dialect], values)).first()
-    if row is None:
+    rows = await uow.fetch(_INSERT_MESSAGE[uow.dialect], values)
+    if not rows:
         # A concurrent publish of this idempotency key won; its insert waited for that commit.
         params = {"channel_id": channel_id, "idempotency_key": body.integrationIdempotencyId}
         raise DuplicateMessage(await uow.scalar(_MESSAGE_BY_KEY, params))
-    return row
+    return rows[0]
 
 
 async def _finish(
@@ -477,7 +507,7 @@ async def _finish(
         await uow.execute(
             insert(MessageFile), [{"message_id": row.id, "file_id": f} for f in file_ids]
         )
-    await uow.execute(
+    (ticket,) = await uow.fetch(
         _TOUCH_THREAD[row.direction],
         {
             "thread_id": thread.id,
@@ -494,6 +524,7 @@ async def _finish(
         thread_id=thread.id,
         happened="incoming" if row.direction == "INCOMING" else "outgoing",
         at=at,
+        ticket=ticket,
     )
     uow.emit(
         MessageCreated(

@@ -15,7 +15,7 @@ import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from frontdesk.accounts.events import TeamUpdated, UserUpdated
 from frontdesk.channels.events import ChannelAccountUpdated
@@ -28,7 +28,7 @@ from frontdesk.conversations.events import (
     ConversationUpdated,
 )
 from frontdesk.conversations.models import Thread
-from frontdesk.core.db import UnitOfWork
+from frontdesk.core.db import Prepared, UnitOfWork
 from frontdesk.core.events import Event, EventBus
 from frontdesk.routing import engine, owner, queue
 from frontdesk.routing.candidates import AVAILABLE
@@ -54,18 +54,21 @@ async def _assignee(uow: UnitOfWork, thread_id: int) -> int | None:
     return None if value is None else int(value)
 
 
+# Prepared: every new conversation reads it.
+_ACCOUNT_ROUTING = Prepared(
+    select(ChannelAccount.assignment_mode, ChannelAccount.assignment_targets).where(
+        ChannelAccount.id == bindparam("id")
+    )
+)
+
+
 def _handlers(config: RoutingConfig) -> dict[str, Handler]:
     async def on_created(uow: UnitOfWork, event: Event) -> None:
         assert isinstance(event, ConversationCreated)
-        account = (
-            await uow.execute(
-                select(ChannelAccount.assignment_mode, ChannelAccount.assignment_targets).where(
-                    ChannelAccount.id == event.channel_account_id
-                )
-            )
-        ).first()
-        if account is None or account.assignment_mode == engine.OFF:
+        accounts = await uow.fetch(_ACCOUNT_ROUTING, {"id": event.channel_account_id})
+        if not accounts or accounts[0].assignment_mode == engine.OFF:
             return
+        account = accounts[0]
         if account.assignment_mode == engine.USERS_AND_TEAMS:
             await engine.route_to_users_and_teams(
                 uow,
