@@ -7,7 +7,8 @@
    conversation, one request at a time after a warm-up; p50/p95/p99 of the wall time on
    loopback, and of the server's own `Server-Timing: app;dur=...` when it sends one.
 3. Live (`live.py`): a signed-in Chromium on `/inbox?view=open` while a bridge publishes at
-   200 messages/s; publish-to-visible p50/p95/p99. Those messages stay in the database: a
+   200 messages/s; publish-to-visible p50/p95/p99 after an unmeasured warm-up at that rate
+   (`live.WARMUP_S`). Those messages stay in the database: a
    reused corpus grows by each live run (the 200-message conversation is left alone).
 """
 
