@@ -57,12 +57,16 @@ def require_secret_key(settings: Settings) -> str:
     return settings.secret_key
 
 
-def file_url_factory(settings: Settings, base_url: str) -> Callable[[str], str]:
-    """A function making absolute signed download URLs (valid about an hour) by file id."""
+def file_url_factory(settings: Settings, base_url: str | Callable[[], str]) -> Callable[[str], str]:
+    """A function making absolute signed download URLs (valid about an hour) by file id.
+    `base_url` may be a function, called at the first URL: a request's base URL costs ~3% of
+    a publish to build, and most messages carry no file."""
     secret_key = require_secret_key(settings)
-    base = base_url.rstrip("/")
+    bases: list[str] = []
 
     def file_url(file_id: str) -> str:
-        return base + signed_url_path(secret_key, file_id, expiry_ms())
+        if not bases:
+            bases.append((base_url if isinstance(base_url, str) else base_url()).rstrip("/"))
+        return bases[0] + signed_url_path(secret_key, file_id, expiry_ms())
 
     return file_url

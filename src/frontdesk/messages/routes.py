@@ -32,7 +32,7 @@ ChannelId = Annotated[int, Path(ge=1, le=MAX_ID, description="The custom channel
 
 
 def _render(row: Any, settings: Settings, request: Request) -> dict[str, Any]:
-    file_url = file_url_factory(settings, str(request.base_url))
+    file_url = file_url_factory(settings, lambda: str(request.base_url))
     return message_json(row, file_url=file_url, truncate_at=settings.message_truncate_chars)
 
 

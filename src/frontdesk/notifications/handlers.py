@@ -39,7 +39,7 @@ from frontdesk.contacts.models import Contact
 from frontdesk.conversations.events import ConversationAssigned, ConversationCreated
 from frontdesk.conversations.models import Thread
 from frontdesk.conversations.schemas import agent_actor_id
-from frontdesk.core.db import UnitOfWork
+from frontdesk.core.db import Prepared, UnitOfWork
 from frontdesk.core.events import Event, EventBus
 from frontdesk.messages.events import MessageCreated
 from frontdesk.messages.mentions import mentioned_user_ids
@@ -102,7 +102,7 @@ def _user_due(switch: Mapped[bool]) -> Any:
 
 
 # Built once: the message one runs on the hot path.
-_ASSIGNEE_DUE = _user_due(NotificationSettings.new_message_assigned)
+_ASSIGNEE_DUE = Prepared(_user_due(NotificationSettings.new_message_assigned))
 _ASSIGNED_DUE = _user_due(NotificationSettings.conversation_assigned)
 _MENTION_DUE = _user_due(NotificationSettings.mention)
 _COMMENT = select(Message.extra, Message.created_by, Message.senders, Message.text).where(
@@ -110,7 +110,8 @@ _COMMENT = select(Message.extra, Message.created_by, Message.senders, Message.te
 )
 
 # The inbox's team members who should hear of a new unassigned conversation.
-_CONVERSATION_DUE = (
+# Prepared: every new conversation, and every message to an assigned one, reads them.
+_CONVERSATION_DUE = Prepared(
     select(User.id.label("user_id"), *_TITLE_COLUMNS)
     .select_from(Thread)
     .join(Contact, Contact.id == Thread.contact_id)
@@ -128,7 +129,7 @@ _CONVERSATION_DUE = (
     .distinct()  # a member of two of the inbox's teams
     .order_by(User.id)
 )
-_FIRST_MESSAGE = (
+_FIRST_MESSAGE = Prepared(
     select(Message.id, Message.text)
     .where(Message.thread_id == bindparam("thread_id"))
     .order_by(Message.id)
@@ -148,7 +149,7 @@ async def on_message_created(uow: UnitOfWork, event: Event) -> None:
     if event.assignee_id is None or event.direction != "INCOMING" or event.type != "MESSAGE":
         return
     params = {"thread_id": event.thread_id, "user_id": event.assignee_id}
-    row = (await uow.execute(_ASSIGNEE_DUE, params)).first()
+    row = next(iter(await uow.fetch(_ASSIGNEE_DUE, params)), None)
     if row is None:
         return
     notification = notification_service.NewNotification(
@@ -167,11 +168,11 @@ async def on_message_created(uow: UnitOfWork, event: Event) -> None:
 async def on_conversation_created(uow: UnitOfWork, event: Event) -> None:
     """Tell the inbox's team members of a new conversation nobody owns."""
     assert isinstance(event, ConversationCreated)
-    rows = (await uow.execute(_CONVERSATION_DUE, {"thread_id": event.thread_id})).all()
+    rows = await uow.fetch(_CONVERSATION_DUE, {"thread_id": event.thread_id})
     if not rows:
         return
     # Handlers run before commit, after the service's statements: the first message is in.
-    first = (await uow.execute(_FIRST_MESSAGE, {"thread_id": event.thread_id})).first()
+    first = next(iter(await uow.fetch(_FIRST_MESSAGE, {"thread_id": event.thread_id})), None)
     notification = notification_service.NewNotification(
         kind=NEW_UNASSIGNED_CONVERSATION,
         thread_id=event.thread_id,
