@@ -3,10 +3,12 @@
 One transaction and a handful of prebuilt Core statements on the common path (known sender,
 open thread): one read of everything the decision needs (channel, account, an earlier message
 with the idempotency key, the sender's identity, the thread key), insert the message, touch the
-thread; the event row is written by the event bus before commit. New contacts and threads add
-their inserts. Merging the reads and building statements once cut the service's CPU per message
-by about a sixth (measured). Nothing here reads the channel's capabilities beyond the threading
-model: they govern what agents send, never what customers sent.
+thread (which also returns what the help-desk ticket rule reads); the event row is written by
+the event bus before commit. New contacts and threads add their inserts. Merging the reads and
+building statements once cut the service's CPU per message by about a sixth; running them as
+`Prepared` statements (straight on SQLite's driver) cut a third more (measured). Nothing here
+reads the channel's capabilities beyond the threading model: they govern what agents send,
+never what customers sent.
 """
 
 from __future__ import annotations
