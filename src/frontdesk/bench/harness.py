@@ -157,6 +157,13 @@ def _ms(text: str) -> float:
     return float(match.group(1)) * _UNITS[match.group(2)]
 
 
+def wrk_percentile_ms(out: str, percent: int) -> float:
+    """A latency percentile from wrk's `--latency` distribution, in ms. Anchored at the start
+    of a line: the stdev share of the summary above it ("90.50%") also ends in "50%"."""
+    match = re.search(rf"^\s*{percent}%\s+(\S+)", out, re.MULTILINE)
+    return _ms(match.group(1)) if match else float("nan")
+
+
 def run_wrk(
     url: str, *, connections: int, seconds: float, script: str | None = None, threads: int = 2
 ) -> LoadResult:
@@ -196,8 +203,6 @@ def run_wrk(
     errors = int(errors_match.group(1)) if errors_match else 0
     if socket_errors:
         errors += sum(int(g) for g in socket_errors.groups())
-    p50 = re.search(r"50%\s+(\S+)", out)
-    p99 = re.search(r"99%\s+(\S+)", out)
     detail = ", ".join(
         part
         for part in (
@@ -211,8 +216,8 @@ def run_wrk(
         errors=errors,
         error_detail=detail,
         seconds=duration,
-        p50_ms=_ms(p50.group(1)) if p50 else float("nan"),
-        p99_ms=_ms(p99.group(1)) if p99 else float("nan"),
+        p50_ms=wrk_percentile_ms(out, 50),
+        p99_ms=wrk_percentile_ms(out, 99),
         generator_cpu_s=generator_cpu,
         generator="wrk",
     )
