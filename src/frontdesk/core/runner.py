@@ -145,6 +145,12 @@ class _TargetState:
     # Claimed while the endpoint was full, with when they were claimed (runner clock).
     waiting: deque[tuple[float, ClaimedJob]] = field(default_factory=deque)
 
+    def take_waiting(self) -> list[ClaimedJob]:
+        """Every waiting job, removed from the queue (to hand back)."""
+        jobs = [job for _, job in self.waiting]
+        self.waiting.clear()
+        return jobs
+
 
 class JobRunner:
     """Claims and runs jobs of the registered kinds; jobs of other kinds are left alone."""
@@ -202,9 +208,7 @@ class JobRunner:
             self._loop_task = None
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
-        waiting = [job for state in self._targets.values() for _, job in state.waiting]
-        for state in self._targets.values():
-            state.waiting.clear()
+        waiting = [job for state in self._targets.values() for job in state.take_waiting()]
         if waiting:  # hand them back now rather than when their leases end
             await self._release(waiting)
         if self._listener is not None:
@@ -377,8 +381,7 @@ class JobRunner:
             if not state.waiting:
                 continue
             if not self._healthy(state):
-                expired.extend(job for _, job in state.waiting)
-                state.waiting.clear()
+                expired.extend(state.take_waiting())
                 continue
             while state.waiting and now - state.waiting[0][0] > self.config.lease_s / 2:
                 expired.append(state.waiting.popleft()[1])
