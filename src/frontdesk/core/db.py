@@ -70,6 +70,11 @@ class UnitOfWork:
         """Every row of a prepared statement (rows read by attribute, like SQLAlchemy's)."""
         return list((await self.execute(prepared.statement, params)).all())
 
+    async def fetch_first(self, prepared: Prepared, params: Mapping[str, Any]) -> Any:
+        """The first row of a prepared statement, or None."""
+        rows = await self.fetch(prepared, params)
+        return rows[0] if rows else None
+
     async def run(
         self, prepared: Prepared, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]
     ) -> None:

@@ -91,7 +91,7 @@ async def apply_ticket_rule(
     thread's TICKET_COLUMNS when the caller read them in that change."""
     row = ticket
     if row is None:
-        row = next(iter(await uow.fetch(_TICKET, {"thread_id": thread_id})), None)
+        row = await uow.fetch_first(_TICKET, {"thread_id": thread_id})
     if row is None or row.kind != HELP_DESK:
         return None
     current = (row.properties or {}).get(TICKET_STATUS)
@@ -111,7 +111,7 @@ async def apply_ticket_rule(
 async def set_ticket_status(uow: UnitOfWork, *, thread_id: int, status: str) -> None:
     """Store an agent's explicit choice (the caller validated it and opened or closed the
     thread to match); nothing outside a help desk."""
-    row = next(iter(await uow.fetch(_TICKET, {"thread_id": thread_id})), None)
+    row = await uow.fetch_first(_TICKET, {"thread_id": thread_id})
     if row is None or row.kind != HELP_DESK:
         return
     if (row.properties or {}).get(TICKET_STATUS) == status:

@@ -149,7 +149,7 @@ async def on_message_created(uow: UnitOfWork, event: Event) -> None:
     if event.assignee_id is None or event.direction != "INCOMING" or event.type != "MESSAGE":
         return
     params = {"thread_id": event.thread_id, "user_id": event.assignee_id}
-    row = next(iter(await uow.fetch(_ASSIGNEE_DUE, params)), None)
+    row = await uow.fetch_first(_ASSIGNEE_DUE, params)
     if row is None:
         return
     notification = notification_service.NewNotification(
@@ -172,7 +172,7 @@ async def on_conversation_created(uow: UnitOfWork, event: Event) -> None:
     if not rows:
         return
     # Handlers run before commit, after the service's statements: the first message is in.
-    first = next(iter(await uow.fetch(_FIRST_MESSAGE, {"thread_id": event.thread_id})), None)
+    first = await uow.fetch_first(_FIRST_MESSAGE, {"thread_id": event.thread_id})
     notification = notification_service.NewNotification(
         kind=NEW_UNASSIGNED_CONVERSATION,
         thread_id=event.thread_id,

@@ -65,10 +65,9 @@ _ACCOUNT_ROUTING = Prepared(
 def _handlers(config: RoutingConfig) -> dict[str, Handler]:
     async def on_created(uow: UnitOfWork, event: Event) -> None:
         assert isinstance(event, ConversationCreated)
-        accounts = await uow.fetch(_ACCOUNT_ROUTING, {"id": event.channel_account_id})
-        if not accounts or accounts[0].assignment_mode == engine.OFF:
+        account = await uow.fetch_first(_ACCOUNT_ROUTING, {"id": event.channel_account_id})
+        if account is None or account.assignment_mode == engine.OFF:
             return
-        account = accounts[0]
         if account.assignment_mode == engine.USERS_AND_TEAMS:
             await engine.route_to_users_and_teams(
                 uow,
