@@ -24,6 +24,9 @@ from frontdesk.realtime.server import Server
 
 STARTUP_TIMEOUT_S = 10.0
 STOP_TIMEOUT_S = 10.0
+# How long a reader waits for a frame: a bound that only a hang should reach. CI on a loaded
+# 2-core machine has stalled ordinary tests for 10 s, so it is well beyond that.
+FRAME_WAIT_S = 30.0
 
 
 class _TestServer(Server):
@@ -155,7 +158,7 @@ class EventStreamReader:
         self._chunks = response.aiter_bytes()
         self._buffer = b""
 
-    async def next_frame(self, within: float = 5.0) -> Frame | None:
+    async def next_frame(self, within: float = FRAME_WAIT_S) -> Frame | None:
         """The next frame, comments included; None when the server ended the stream."""
         async with asyncio.timeout(within):
             while b"\n\n" not in self._buffer:
@@ -166,7 +169,7 @@ class EventStreamReader:
         raw, _, self._buffer = self._buffer.partition(b"\n\n")
         return parse_frame(raw + b"\n\n")
 
-    async def next_event(self, within: float = 5.0) -> Frame:
+    async def next_event(self, within: float = FRAME_WAIT_S) -> Frame:
         """The next frame that is not a comment (heartbeat, ready)."""
         async with asyncio.timeout(within):
             while True:
@@ -175,11 +178,11 @@ class EventStreamReader:
                 if frame.comment is None:
                     return frame
 
-    async def events(self, count: int, within: float = 10.0) -> list[Frame]:
+    async def events(self, count: int, within: float = FRAME_WAIT_S) -> list[Frame]:
         async with asyncio.timeout(within):
             return [await self.next_event(within) for _ in range(count)]
 
-    async def wait_ready(self, within: float = 5.0) -> None:
+    async def wait_ready(self, within: float = FRAME_WAIT_S) -> None:
         """Wait for the comment that says the stream's start is fixed."""
         frame = await self.next_frame(within)
         assert frame is not None

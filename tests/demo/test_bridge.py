@@ -30,6 +30,9 @@ from tests.server import LiveServer, http_client
 
 PUBLISH_EVERY_S = 8.0
 READ_AFTER_S = 3.0
+# How long a step may take: a bound only a hang should reach (a loaded CI machine has stalled
+# ordinary tests for 10 s).
+WAIT_S = 30.0
 
 
 class ManualSleep:
@@ -46,7 +49,7 @@ class ManualSleep:
             self.changed.notify_all()
         await future
 
-    async def release(self, seconds: float, within: float = 10.0) -> None:
+    async def release(self, seconds: float, within: float = WAIT_S) -> None:
         """Let the oldest pending sleep of `seconds` end (waiting for one to begin)."""
         async with asyncio.timeout(within), self.changed:
             await self.changed.wait_for(lambda: any(s == seconds for s, _ in self.pending))
@@ -82,10 +85,10 @@ async def demo(
 
 async def acknowledged(bridge: Bridge, sleep: ManualSleep, message_id: str) -> None:
     """The bridge reports SENT, then (once its delay is released) READ."""
-    await bridge.wait_until(lambda: (message_id, "SENT") in bridge.reported)
+    await bridge.wait_until(lambda: (message_id, "SENT") in bridge.reported, within=WAIT_S)
     assert (message_id, "READ") not in bridge.reported
     await sleep.release(READ_AFTER_S)
-    await bridge.wait_until(lambda: (message_id, "READ") in bridge.reported)
+    await bridge.wait_until(lambda: (message_id, "READ") in bridge.reported, within=WAIT_S)
 
 
 async def status_of(client: httpx.AsyncClient, workspace: DemoWorkspace, message_id: str) -> Any:
@@ -111,7 +114,7 @@ async def test_the_bridge_publishes_and_acknowledges_an_agents_reply(
     publishing = asyncio.create_task(bridge.run())
     try:
         await sleep.release(PUBLISH_EVERY_S)
-        await bridge.wait_until(lambda: len(bridge.published) == 1)
+        await bridge.wait_until(lambda: len(bridge.published) == 1, within=WAIT_S)
     finally:
         publishing.cancel()
     published = bridge.published[0]
@@ -145,7 +148,7 @@ async def test_the_bridge_publishes_and_acknowledges_an_agents_reply(
         )
         assert sent.status_code == 201, sent.text
         reply_id = sent.json()["id"]
-        await bridge.wait_until(lambda: (reply_id, "SENT") in bridge.reported)
+        await bridge.wait_until(lambda: (reply_id, "SENT") in bridge.reported, within=WAIT_S)
         assert await status_of(client, workspace, reply_id) == "SENT"
         await acknowledged(bridge, sleep, reply_id)
         assert await status_of(client, workspace, reply_id) == "READ"

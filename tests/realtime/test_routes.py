@@ -279,7 +279,7 @@ async def test_heartbeat_comment_when_idle(settings: Settings, db: Database, wor
         serve(app_with(settings, db, sse_heartbeat_s=0.05)) as live,
         open_events(live.url, world.admin) as stream,
     ):
-        frame = await stream.next_frame(within=5.0)
+        frame = await stream.next_frame()
     assert frame is not None
     assert frame.raw == b": ping\n\n"
 
@@ -292,7 +292,7 @@ async def test_heartbeat_while_only_invisible_events_flow(
         serve(app_with(settings, db, sse_heartbeat_s=0.2)) as live,
         open_events(live.url, world.agent) as stream,
     ):
-        pinged = asyncio.create_task(stream.next_frame(within=5.0))
+        pinged = asyncio.create_task(stream.next_frame())
         # Keep the log busy with events the agent may not see until the heartbeat comes.
         while not pinged.done():
             await emit_inbox_events(db, inbox_id=world.inbox_b)
@@ -319,7 +319,7 @@ async def test_server_shutdown_ends_open_streams_promptly(
     async with open_events(live_server.url, world.admin) as stream:
         started = time.monotonic()
         stopping = asyncio.create_task(live_server.stop(within=5.0))
-        assert await stream.next_frame(within=5.0) is None  # the server ended the stream
+        assert await stream.next_frame() is None  # the server ended the stream
         await stopping
     assert time.monotonic() - started < 2.0
 
@@ -354,7 +354,7 @@ async def test_commit_wakes_the_stream_without_waiting_for_the_poll(
         open_events(live.url, world.admin) as stream,
     ):
         await emit_inbox_events(db, inbox_id=world.inbox_a)
-        frame = await stream.next_event(within=5.0)
+        frame = await stream.next_event()
     assert frame.event == "conversation.updated"
 
 
@@ -373,7 +373,7 @@ async def test_events_written_by_another_process_arrive(
             open_events(live.url, world.admin) as stream,
         ):
             await emit_inbox_events(other, inbox_id=world.inbox_a)
-            frame = await stream.next_event(within=5.0)
+            frame = await stream.next_event()
     finally:
         await other.dispose()
     assert frame.event == "conversation.updated"
@@ -406,7 +406,7 @@ async def test_lost_listen_connection_is_reopened(
             assert len(pids) == 1
             async with open_events(live.url, world.admin) as stream:
                 await emit_inbox_events(other, inbox_id=world.inbox_a)
-                frame = await stream.next_event(within=5.0)
+                frame = await stream.next_event()
     finally:
         await other.dispose()
     assert frame.event == "conversation.updated"
