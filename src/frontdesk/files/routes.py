@@ -190,7 +190,7 @@ async def download_file(
     signed = _signature_ok(settings, file_id, expires, signature)
     if not signed and bearer_token(request) is None and signature is not None:
         raise AppError("The download link is invalid or has expired", "FORBIDDEN", 403)
-    viewer = None if signed else _uploader(await require_scopes("files")(request, db))
+    viewer = None if signed else _uploader(await require_scopes("files")(request))
     async with db.read() as uow:
         if viewer is None:
             row = await file_service.get_file(uow, file_id=file_id)

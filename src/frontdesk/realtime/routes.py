@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 
-from frontdesk.api.deps import DbDep, Principal, authenticate
+from frontdesk.api.deps import Principal, authenticate
 from frontdesk.core.errors import MissingScopes
 from frontdesk.realtime.hub import EventHub
 from frontdesk.realtime.stream import (
@@ -20,9 +20,9 @@ from frontdesk.realtime.stream import (
 router = APIRouter()
 
 
-async def require_event_reader(request: Request, db: DbDep) -> Principal:
+async def require_event_reader(request: Request) -> Principal:
     """A user (personal token or web session) or an app whose token holds conversations.read."""
-    principal = await authenticate(request, db)
+    principal = await authenticate(request, request.app.state.db)
     if principal.kind == "app" and READ_SCOPE not in principal.scopes:
         raise MissingScopes([READ_SCOPE])
     return principal
