@@ -13,11 +13,14 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
+from frontdesk.api.direct import install_body_schemas
+
 ASSETS = "/docs/assets"
 
 
 def install_docs(app: FastAPI) -> None:
-    """Serve /docs (create the app with `docs_url=None`)."""
+    """Serve /docs (create the app with `docs_url=None`) and complete /openapi.json."""
+    install_body_schemas(app)
     app.mount(ASSETS, StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
 
     @app.get("/docs", include_in_schema=False)

@@ -11,9 +11,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request
 from starlette.responses import Response
 
+from frontdesk.api import direct
 from frontdesk.api.deps import DbDep, Principal, SettingsDep, require_app_scopes
 from frontdesk.api.responses import JsonResponse, created
 from frontdesk.config import Settings
+from frontdesk.core.db import Database
 from frontdesk.core.errors import NotFound
 from frontdesk.files.signing import file_url_factory
 from frontdesk.messages import publish
@@ -26,7 +28,8 @@ WRITE_SCOPE = "conversations.custom_channels.write"
 
 custom_channel_router = APIRouter()
 
-Writer = Annotated[Principal, Depends(require_app_scopes(WRITE_SCOPE))]
+_publisher = require_app_scopes(WRITE_SCOPE)
+Writer = Annotated[Principal, Depends(_publisher)]
 Reader = Annotated[Principal, Depends(require_app_scopes(READ_SCOPE, WRITE_SCOPE))]
 ChannelId = Annotated[int, Path(ge=1, le=MAX_ID, description="The custom channel's id.")]
 
@@ -43,23 +46,28 @@ def _message_id(raw: str) -> int:
     return int(raw)
 
 
-@custom_channel_router.post("/{channelId}/messages", status_code=201, summary="Publish a message")
-async def publish_message(
-    channelId: ChannelId,
-    body: PublishRequest,
-    request: Request,
-    principal: Writer,
-    db: DbDep,
-    settings: SettingsDep,
-) -> Response:
+@custom_channel_router.post(
+    "/{channelId}/messages",
+    status_code=201,
+    summary="Publish a message",
+    openapi_extra=direct.documented(
+        body=PublishRequest, path_ids={"channelId": "The custom channel's id."}
+    ),
+)
+async def publish_message(request: Request) -> Response:
     """Publish an incoming message (or mirror an outgoing one) into its thread."""
+    # The hot path: a direct route (api/direct.py), which parses its request itself.
+    principal = await _publisher(request)
+    (channel_id,), body = await direct.validated(request, PublishRequest, path_ids=["channelId"])
+    db: Database = request.app.state.db
+    settings: Settings = request.app.state.settings
     assert principal.app_id is not None
     try:
         async with db.transaction() as uow:
             row = await publish.publish_message(
                 uow,
                 app_id=principal.app_id,
-                channel_id=channelId,
+                channel_id=channel_id,
                 body=body,
                 max_attachments=settings.max_message_attachments,
             )
