@@ -27,7 +27,6 @@ from frontdesk.core.models import INT64_MAX
 M = TypeVar("M", bound=BaseModel)
 
 _ID = TypeAdapter(Annotated[int, Field(ge=1, le=INT64_MAX)])
-_JSON_TYPES = ("application/json",)
 
 # The body models of every direct route, for the OpenAPI components (filled at import).
 _BODY_MODELS: list[type[BaseModel]] = []
@@ -44,7 +43,7 @@ def _is_json(content_type: str | None) -> bool:
     if not content_type:
         return True  # as FastAPI: a body without a Content-Type is read as JSON
     media_type = content_type.split(";", 1)[0].strip().lower()
-    return media_type in _JSON_TYPES or media_type.endswith("+json")
+    return media_type == "application/json" or media_type.endswith("+json")
 
 
 async def validated(
@@ -76,7 +75,8 @@ async def validated(
 def documented(*, body: type[BaseModel], path_ids: dict[str, str] | None = None) -> dict[str, Any]:
     """The `openapi_extra` of a direct route: its path ids (name: description) and its
     required JSON body."""
-    _BODY_MODELS.append(body)
+    if body not in _BODY_MODELS:
+        _BODY_MODELS.append(body)
     parameters = [
         {
             "name": name,
