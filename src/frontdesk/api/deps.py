@@ -172,7 +172,7 @@ def require_scopes(*any_of: str) -> Callable[[Request], Awaitable[Principal]]:
 
     async def dependency(request: Request) -> Principal:
         # The database comes from the app, not from a sub-dependency: each dependency FastAPI
-        # solves costs the publish path about 2% of its CPU (measured).
+        # solves costs a request about 20 microseconds (measured on publish).
         principal = await authenticate(request, request.app.state.db)
         if any_of and not principal.scopes.intersection(any_of):
             raise MissingScopes(any_of)
