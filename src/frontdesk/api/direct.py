@@ -82,7 +82,7 @@ def documented(*, body: type[BaseModel], path_ids: dict[str, str] | None = None)
             "name": name,
             "in": "path",
             "required": True,
-            "schema": {"type": "integer", "minimum": 1, "maximum": INT64_MAX},
+            "schema": _ID.json_schema(),  # what `validated` accepts
             "description": description,
         }
         for name, description in (path_ids or {}).items()
