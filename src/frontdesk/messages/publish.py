@@ -494,12 +494,12 @@ async def _insert_message(
         "created_at": at,
         "updated_at": now_ms(),
     }
-    rows = await uow.fetch(_INSERT_MESSAGE[uow.dialect], values)
-    if not rows:
+    row = await uow.fetch_first(_INSERT_MESSAGE[uow.dialect], values)
+    if row is None:
         # A concurrent publish of this idempotency key won; its insert waited for that commit.
         params = {"channel_id": channel_id, "idempotency_key": body.integrationIdempotencyId}
         raise DuplicateMessage(await uow.scalar(_MESSAGE_BY_KEY, params))
-    return rows[0]
+    return row
 
 
 async def _finish(
