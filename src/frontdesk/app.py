@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from frontdesk import __version__
+from frontdesk.api.direct import DirectRoutes
 from frontdesk.api.docs import install_docs
 from frontdesk.api.errors import BodyLimitMiddleware, install_error_handlers
 from frontdesk.api.router import mount_routers
@@ -131,6 +132,10 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     install_docs(app)
     mount_routers(app)
     install_web(app, settings)
+    # Inside the body limit, which direct routes get like any other.
+    app.add_middleware(
+        DirectRoutes, routes=app.state.direct_routes, handlers=app.exception_handlers
+    )
     app.add_middleware(
         BodyLimitMiddleware,
         max_body=settings.max_body_bytes,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, FastAPI
 
 from frontdesk.accounts import routes as account_routes
-from frontdesk.api import health, metrics
+from frontdesk.api import direct, health, metrics
 from frontdesk.channels import admin_routes as channel_admin_routes
 from frontdesk.channels import routes as channel_routes
 from frontdesk.contacts import crm_routes as contact_crm_routes
@@ -43,17 +45,25 @@ CONVERSATIONS_PREFIXES = (
 )
 
 
+def _include(app: FastAPI, router: APIRouter, prefix: str = "", **options: Any) -> None:
+    app.include_router(router, prefix=prefix, **options)
+    app.state.direct_routes.extend(direct.routes_of(router, prefix))
+
+
 def _mount_aliases(app: FastAPI, router: APIRouter, prefixes: tuple[str, ...], tag: str) -> None:
     for index, prefix in enumerate(prefixes):
-        app.include_router(router, prefix=prefix, tags=[tag], include_in_schema=index == 0)
+        _include(app, router, prefix, tags=[tag], include_in_schema=index == 0)
 
 
 def mount_routers(app: FastAPI) -> None:
+    """Mount every router; `app.state.direct_routes` lists the direct routes among them
+    (api/direct.py), under each of their paths, for the DirectRoutes middleware."""
+    app.state.direct_routes = []
     # Routes are matched in order: the hot path (publish) comes first.
     _mount_aliases(
         app, message_routes.custom_channel_router, CUSTOM_CHANNEL_PREFIXES, "custom channels"
     )
-    app.include_router(health.router, tags=["health"])
+    _include(app, health.router, tags=["health"])
     _mount_aliases(app, channel_routes.router, CUSTOM_CHANNEL_PREFIXES, "custom channels")
     _mount_aliases(app, conversation_routes.router, CONVERSATIONS_PREFIXES, "conversations")
     _mount_aliases(
@@ -62,20 +72,20 @@ def mount_routers(app: FastAPI) -> None:
     _mount_aliases(
         app, message_thread_routes.thread_router, CONVERSATIONS_PREFIXES, "conversations"
     )
-    app.include_router(file_routes.router, tags=["files"])
-    app.include_router(realtime_routes.router, tags=["events"])
-    app.include_router(account_routes.router, tags=["users, teams, inboxes"])
-    app.include_router(inbox_routes.router, tags=["inbox views"])
-    app.include_router(webhook_routes.router, tags=["webhooks"])
-    app.include_router(delivery_routes.router, tags=["deliveries"])
-    app.include_router(channel_admin_routes.router, tags=["channel accounts (admin)"])
-    app.include_router(notification_routes.router, tags=["notifications"])
-    app.include_router(contact_routes.router, tags=["contacts"])
-    app.include_router(contact_crm_routes.router, tags=["CRM contacts"])
-    app.include_router(property_routes.router, tags=["conversation properties"])
-    app.include_router(search_routes.router, tags=["search"])
-    app.include_router(library_routes.router, tags=["knowledge base and library"])
-    app.include_router(helpdesk_routes.router, tags=["help desk"])
-    app.include_router(outreach_routes.router, tags=["switch channel"])
-    app.include_router(insert_routes.router, tags=["inserts and snippets"])
-    app.include_router(metrics.router, tags=["metrics"])
+    _include(app, file_routes.router, tags=["files"])
+    _include(app, realtime_routes.router, tags=["events"])
+    _include(app, account_routes.router, tags=["users, teams, inboxes"])
+    _include(app, inbox_routes.router, tags=["inbox views"])
+    _include(app, webhook_routes.router, tags=["webhooks"])
+    _include(app, delivery_routes.router, tags=["deliveries"])
+    _include(app, channel_admin_routes.router, tags=["channel accounts (admin)"])
+    _include(app, notification_routes.router, tags=["notifications"])
+    _include(app, contact_routes.router, tags=["contacts"])
+    _include(app, contact_crm_routes.router, tags=["CRM contacts"])
+    _include(app, property_routes.router, tags=["conversation properties"])
+    _include(app, search_routes.router, tags=["search"])
+    _include(app, library_routes.router, tags=["knowledge base and library"])
+    _include(app, helpdesk_routes.router, tags=["help desk"])
+    _include(app, outreach_routes.router, tags=["switch channel"])
+    _include(app, insert_routes.router, tags=["inserts and snippets"])
+    _include(app, metrics.router, tags=["metrics"])

@@ -54,6 +54,7 @@ def _message_id(raw: str) -> int:
         body=PublishRequest, path_ids={"channelId": "The custom channel's id."}
     ),
 )
+@direct.route
 async def publish_message(request: Request) -> Response:
     """Publish an incoming message (or mirror an outgoing one) into its thread."""
     # The hot path: a direct route (api/direct.py), which parses its request itself.
