@@ -13,9 +13,9 @@ body models to the OpenAPI components.
 
 A direct route is also served ahead of the framework (`DirectRoutes`, innermost of our
 middleware): FastAPI's exception and exit-stack middleware and its router cost publish about
-a sixth of its CPU (bench ingest, alternated in one run: 1,070-1,090 -> 1,270-1,290 msg/s). The route
-stays registered with FastAPI too, for the OpenAPI document; `DirectRoutes` answers first.
-Exceptions get the app's own handlers, so every error keeps the one error body.
+a sixth of its CPU (bench ingest, alternated in one run: 1,070-1,090 -> 1,270-1,290 msg/s).
+The route stays registered with FastAPI too, for the OpenAPI document; `DirectRoutes`
+answers first. Exceptions get the app's own handlers, so every error keeps the one error body.
 """
 
 from __future__ import annotations
