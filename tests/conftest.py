@@ -43,11 +43,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if config.getoption("--db") == "postgres":
-        return
-    skip = pytest.mark.skip(reason="needs PostgreSQL: run with --db=postgres")
+        other, reason = "sqlite_only", "SQLite only: PostgreSQL has no such behaviour"
+    else:
+        other, reason = "postgres_only", "needs PostgreSQL: run with --db=postgres"
     for item in items:
-        if "postgres_only" in item.keywords:
-            item.add_marker(skip)
+        if other in item.keywords:
+            item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.fixture(scope="session")

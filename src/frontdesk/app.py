@@ -25,6 +25,7 @@ from frontdesk.routing import handlers as routing_handlers
 from frontdesk.routing import tasks as routing_tasks
 from frontdesk.routing.clock import Clock
 from frontdesk.routing.presence import Presence
+from frontdesk.search.indexer import MessageIndexer
 from frontdesk.web.setup import install_web
 from frontdesk.webhooks import handlers as webhook_handlers
 from frontdesk.webhooks import tasks as webhook_tasks
@@ -40,9 +41,10 @@ def wire_handlers(bus: EventBus, settings: Settings, clock: Clock | None = None)
     notification_handlers.register_handlers(bus)
 
 
-def wire_listeners(bus: EventBus, *, hub: EventHub) -> None:
+def wire_listeners(bus: EventBus, *, hub: EventHub, indexer: MessageIndexer) -> None:
     """The after-commit listeners of a web process."""
     bus.listen(hub.wake)
+    bus.listen(indexer.wake)
 
 
 def job_kinds(settings: Settings, db: Database, client: WebhookClient) -> list[JobKind]:
@@ -96,12 +98,14 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         assert isinstance(db.hooks, EventBus), "the database's hooks must be an EventBus"
         bus = db.hooks
     hub = EventHub(db, settings)
-    wire_listeners(bus, hub=hub)
+    indexer = MessageIndexer(db)
+    wire_listeners(bus, hub=hub, indexer=indexer)
     runner = build_runner(settings, db) if settings.run_worker else None
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await hub.start()
+        await indexer.start()
         if runner is not None:
             await runner.start()
         try:
@@ -109,6 +113,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         finally:
             if runner is not None:
                 await runner.stop()
+            await indexer.stop()
             await hub.stop()
             await db.dispose()
 

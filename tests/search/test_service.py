@@ -15,7 +15,7 @@ from frontdesk.core.db import Database
 from frontdesk.core.errors import AppError
 from frontdesk.core.models import datetime_to_ms
 from frontdesk.messages.models import Message
-from frontdesk.search import postgres
+from frontdesk.search import indexer, postgres
 from frontdesk.search import service as search_service
 from frontdesk.search.service import SearchFilters, SearchPage
 from tests.conversations.inbox_world import (
@@ -63,6 +63,7 @@ async def search(
     after: str | None = None,
     limit: int = 100,
 ) -> SearchPage:
+    await indexer.catch_up(db)  # as every caller of search_threads does
     async with db.read() as uow:
         return await search_service.search_threads(
             uow, principal_inbox_ids=inboxes, query=q, filters=filters, after=after, limit=limit
@@ -330,6 +331,7 @@ async def test_reindex_rebuilds_an_emptied_index(
 ) -> None:
     t = await new_thread(client, world, account=world.chat_a, at=1, text="rebuild me", name="Quinn")
     if db.dialect == "sqlite":
+        await indexer.catch_up(db)  # indexed, then the index is emptied
         async with db.transaction() as uow:
             await uow.execute(text("INSERT INTO messages_fts(messages_fts) VALUES ('delete-all')"))
             await uow.execute(text("DELETE FROM contacts_fts"))

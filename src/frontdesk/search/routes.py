@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from frontdesk.api.deps import DbDep, UserDep
 from frontdesk.api.responses import JsonResponse
 from frontdesk.core.models import INT64_MAX
-from frontdesk.search import schemas
+from frontdesk.search import indexer, schemas
 from frontdesk.search import service as search_service
 from frontdesk.search.service import SearchFilters
 
@@ -50,6 +50,7 @@ async def search_threads(
         until_ms=schemas.parse_moment(until, field_name="until", end=True),
         has_attachments=has_attachments,
     )
+    await indexer.catch_up(db)  # what was published a moment ago is found too
     async with db.read() as uow:
         page = await search_service.search_threads(
             uow,

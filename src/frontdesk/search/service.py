@@ -96,7 +96,9 @@ async def search_threads(
     after: str | None,
     limit: int,
 ) -> SearchPage:
-    """Threads matching `query` and `filters` that the caller may see, newest activity first."""
+    """Threads matching `query` and `filters` that the caller may see, newest activity first.
+    Call `indexer.catch_up(db)` before opening `uow`: on SQLite the newest messages may still
+    be queued for the index (search/indexer.py)."""
     if len(query) > MAX_QUERY_LENGTH:
         raise validation_error(f"q must be at most {MAX_QUERY_LENGTH} characters", field_name="q")
     if limit < 1 or limit > MAX_LIMIT:
@@ -493,6 +495,9 @@ async def _reindex_sqlite(
 ) -> None:
     async with db.transaction() as uow:
         await uow.execute(text(sqlite.CLEAR_MESSAGES))
+        # The passes below index every message up to `top`, queued or not; later ones stay
+        # queued for the indexer (search/indexer.py).
+        await uow.execute(text(sqlite.DEQUEUE_UPTO), {"top": top})
         for statement in sqlite.REBUILD_CONTACTS:
             await uow.execute(text(statement))
     done, after = 0, 0
@@ -515,12 +520,15 @@ async def bulk_load(db: Any) -> AsyncIterator[None]:
     trigger is dropped and put back; PostgreSQL: the GIN index is dropped and built again).
     One pass is several times cheaper than a million single-row updates (measured: the corpus
     loaded in half the time)."""
-    migration = importlib.import_module("frontdesk.migrations.versions.0002_search")
     if db.dialect == "sqlite":
+        # The trigger that queues new messages for the indexer (search/indexer.py).
+        queueing = importlib.import_module(
+            "frontdesk.migrations.versions.0003_deferred_message_index"
+        )
         pause = "DROP TRIGGER IF EXISTS messages_fts_insert"
-        create = next(s for s in migration.SQLITE_UP if "TRIGGER messages_fts_insert" in s)
-        resume = create.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS")
+        resume = queueing.INSERT_TRIGGER.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS")
     else:
+        migration = importlib.import_module("frontdesk.migrations.versions.0002_search")
         pause = "DROP INDEX IF EXISTS ix_messages_search"
         create = next(s for s in migration.POSTGRES_UP if "INDEX ix_messages_search" in s)
         resume = create.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS")

@@ -35,6 +35,7 @@ REBUILD_CONTACTS = [
     "FROM contact_identities i WHERE i.contact_id = c.id), '') FROM contacts c",
 ]
 CLEAR_MESSAGES = "INSERT INTO messages_fts(messages_fts) VALUES ('delete-all')"
+DEQUEUE_UPTO = "DELETE FROM search_pending_messages WHERE message_id <= :top"
 INSERT_MESSAGES = (
     "INSERT INTO messages_fts(rowid, subject, text) SELECT id, subject, text FROM messages "
     "WHERE id > :after AND id <= :upto"

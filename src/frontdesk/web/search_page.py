@@ -17,6 +17,7 @@ from frontdesk.api.deps import Principal
 from frontdesk.channels.models import Channel, ChannelAccount
 from frontdesk.core.db import Database, UnitOfWork
 from frontdesk.core.errors import validation_error
+from frontdesk.search import indexer
 from frontdesk.search import service as search_service
 from frontdesk.search.service import SearchFilters, SearchPage
 
@@ -175,6 +176,8 @@ async def results_context(
 ) -> dict[str, Any]:
     """A page of results (none when nothing was asked) and, for the whole page, the filters."""
     filters = form.filters(user_id=principal.user_id, zone=zone)
+    if not form.is_empty:
+        await indexer.catch_up(db)  # what was published a moment ago is found too
     async with db.read() as uow:
         options = await filter_options(uow, principal=principal) if with_options else None
         page = SearchPage(results=[], next_after=None)
