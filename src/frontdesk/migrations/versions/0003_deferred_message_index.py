@@ -17,6 +17,7 @@ Revision ID: 0003
 Revises: 0002
 """
 
+import importlib
 from collections.abc import Sequence
 
 from alembic import op
@@ -27,6 +28,9 @@ revision: str = "0003"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+# Migration 0002, whose message triggers a downgrade puts back.
+_SEARCH = importlib.import_module("frontdesk.migrations.versions.0002_search")
 
 PENDING = "search_pending_messages"
 _NOT_PENDING = f"NOT EXISTS (SELECT 1 FROM {PENDING} WHERE message_id = old.id)"
@@ -62,18 +66,11 @@ SQLITE_DOWN = [
     "DROP TRIGGER messages_fts_delete",
     "DROP TRIGGER messages_fts_update",
     f"DROP TABLE {PENDING}",
-    """CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
-        INSERT INTO messages_fts(rowid, subject, text) VALUES (new.id, new.subject, new.text);
-    END""",
-    """CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
-        INSERT INTO messages_fts(messages_fts, rowid, subject, text)
-        VALUES ('delete', old.id, old.subject, old.text);
-    END""",
-    """CREATE TRIGGER messages_fts_update AFTER UPDATE OF subject, text ON messages BEGIN
-        INSERT INTO messages_fts(messages_fts, rowid, subject, text)
-        VALUES ('delete', old.id, old.subject, old.text);
-        INSERT INTO messages_fts(rowid, subject, text) VALUES (new.id, new.subject, new.text);
-    END""",
+    *(
+        statement
+        for statement in _SEARCH.SQLITE_UP
+        if statement.startswith("CREATE TRIGGER messages_fts_")
+    ),
 ]
 
 
