@@ -20,6 +20,7 @@ answers first. Exceptions get the app's own handlers, so every error keeps the o
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -146,7 +147,7 @@ class DirectRoute:
     path: str
     endpoint: Endpoint
 
-    @property
+    @functools.cached_property
     def pattern(self) -> re.Pattern[str]:
         return compile_path(self.path)[0]
 
@@ -172,19 +173,18 @@ class DirectRoutes:
     ) -> None:
         self.app = app
         self.routes = list(routes)
-        self._matchers = [(r.methods, r.pattern, r.endpoint) for r in routes]
         self._handlers = handlers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             path = _route_path(scope)
-            for methods, pattern, endpoint in self._matchers:
-                match = pattern.match(path)
-                if match is not None and scope["method"] in methods:
+            for route in self.routes:
+                match = route.pattern.match(path)
+                if match is not None and scope["method"] in route.methods:
                     scope["path_params"] = match.groupdict()
                     request = Request(scope, receive, send)
                     try:
-                        response = await endpoint(request)
+                        response = await route.endpoint(request)
                     except Exception as error:
                         response = await self._handled(request, error)
                     await response(scope, receive, send)

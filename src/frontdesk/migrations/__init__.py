@@ -56,11 +56,10 @@ def refresh_statistics(url: str) -> None:
 def _shadow_tables(connection: sqlite3.Connection) -> list[str]:
     """The tables a virtual table keeps its data in: named after it, `<name>_<part>`."""
     rows = connection.execute("SELECT type, name, sql FROM sqlite_master").fetchall()
-    virtual = [name for _type, name, sql in rows if (sql or "").startswith("CREATE VIRTUAL")]
+    virtual = {name for _type, name, sql in rows if (sql or "").startswith("CREATE VIRTUAL")}
+    prefixes = tuple(f"{owner}_" for owner in virtual)
     return [
         name
-        for type_, name, sql in rows
-        if type_ == "table"
-        and not (sql or "").startswith("CREATE VIRTUAL")
-        and any(name.startswith(f"{owner}_") for owner in virtual)
+        for type_, name, _sql in rows
+        if type_ == "table" and name not in virtual and name.startswith(prefixes)
     ]

@@ -1,11 +1,11 @@
 """search: SQLite indexes new messages after their transaction, in batches (issue 2)
 
 Indexing a message inside the transaction that stores it made FTS5 write a segment of its own
-for every message: about 100 us of the ~700 us a publish cost. Queued, then indexed in
-batches: bench ingest 1,174-1,200 -> 1,381-1,390 msg/s (alternated in one run). Now the insert trigger only queues the message's id in
-`search_pending_messages`; search/indexer.py moves what is queued into `messages_fts` in
-batches, one transaction and one segment for many messages, and every search first indexes
-what is still queued, so a search still finds every committed message.
+for every message: about 100 us of the ~700 us a publish cost. Now the insert trigger only
+queues the message's id in `search_pending_messages`; search/indexer.py moves what is queued
+into `messages_fts` in batches, one transaction and one segment for many messages, and every
+search first indexes what is still queued, so a search still finds every committed message.
+Bench ingest, alternated in one run: 1,174-1,200 -> 1,381-1,390 msg/s.
 
 The delete and update triggers touch the index only for a message it holds: FTS5 must be told
 the exact text it indexed, and a queued message is not in it yet (its queue row goes instead,
