@@ -136,38 +136,39 @@ async def test_the_background_indexer_indexes_after_a_commit(
         await background.stop()
 
 
+def _insert_damson(connection: sqlite3.Connection, message_id: int) -> None:
+    # A bare message row (no thread behind it): only its text matters to the index.
+    connection.execute("PRAGMA foreign_keys=OFF")
+    connection.execute(
+        "INSERT INTO messages (id, thread_id, type, senders, recipients, text, attachments,"
+        " has_attachments, client_type, created_by, extra, archived, created_at, updated_at)"
+        " VALUES (:id, 1, 'MESSAGE', '[]', '[]', 'damson', '[]', 0, 'INTEGRATION', 'I-1',"
+        " '{}', 0, 1, 1)",
+        {"id": message_id},
+    )
+
+
+def _damsons(connection: sqlite3.Connection) -> list[tuple[int]]:
+    return connection.execute(
+        "SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'damson'"
+    ).fetchall()
+
+
 def test_downgrading_indexes_what_is_queued(tmp_path: Path) -> None:
     path = tmp_path / "down.db"
     url = f"sqlite:///{path}"
     migrate(url)
     with sqlite3.connect(path) as connection:
-        connection.execute("PRAGMA foreign_keys=OFF")
-        connection.execute(
-            "INSERT INTO messages (id, thread_id, type, senders, recipients, text, attachments,"
-            " has_attachments, client_type, created_by, extra, archived, created_at, updated_at)"
-            " VALUES (7, 1, 'MESSAGE', '[]', '[]', 'damson', '[]', 0, 'INTEGRATION', 'I-1',"
-            " '{}', 0, 1, 1)"
-        )
+        _insert_damson(connection, 7)
         assert connection.execute("SELECT message_id FROM search_pending_messages").fetchall() == [
             (7,)
         ]
     connection.close()
     command.downgrade(alembic_config(url), "0002")
     with sqlite3.connect(path) as connection:
-        found = connection.execute(
-            "SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'damson'"
-        ).fetchall()
-        # And indexing is back in the transaction.
-        connection.execute("PRAGMA foreign_keys=OFF")
-        connection.execute(
-            "INSERT INTO messages (id, thread_id, type, senders, recipients, text, attachments,"
-            " has_attachments, client_type, created_by, extra, archived, created_at, updated_at)"
-            " VALUES (8, 1, 'MESSAGE', '[]', '[]', 'damson', '[]', 0, 'INTEGRATION', 'I-1',"
-            " '{}', 0, 1, 1)"
-        )
-        after = connection.execute(
-            "SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'damson'"
-        ).fetchall()
+        found = _damsons(connection)
+        _insert_damson(connection, 8)  # and indexing is back in the transaction
+        after = _damsons(connection)
     connection.close()
     assert found == [(7,)]
     assert after == [(7,), (8,)]
