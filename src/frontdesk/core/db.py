@@ -3,11 +3,13 @@
 Services are `async def` and take a `UnitOfWork` first. Its `execute` returns a buffered result
 on both databases:
 
-* SQLite: one writer connection for the whole process, guarded by an asyncio lock, every write
-  transaction opened with `BEGIN IMMEDIATE`; reads use their own pooled connections. Statements
-  run synchronously on the event loop: a WAL commit with `synchronous=NORMAL` takes
-  microseconds, and DESIGN 10 measured this as the fastest SQLite stack (a thread hop per
-  statement, as aiosqlite does, costs more than the statement).
+* SQLite: one writer connection for the whole process (core/sqlite_writer.py): units of work
+  run one at a time under an asyncio lock, each in a savepoint of a `BEGIN IMMEDIATE`
+  transaction that the units ending in the same turn of the event loop commit together; reads
+  use their own pooled connections. Statements run synchronously on the event loop: a WAL
+  commit with `synchronous=NORMAL` takes microseconds, and DESIGN 10 measured this as the
+  fastest SQLite stack (a thread hop per statement, as aiosqlite does, costs more than the
+  statement).
 * PostgreSQL: SQLAlchemy's asyncio engine over asyncpg with a pool.
 
 Hot paths may run a `Prepared` statement (`UnitOfWork.fetch` / `run`): compiled once, and on
@@ -20,7 +22,6 @@ listeners; a rollback runs neither.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
 import operator
@@ -36,6 +37,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql import Executable
+
+from frontdesk.core.sqlite_writer import BUSY_TIMEOUT_MS, SqliteWriter
 
 
 class CommitHooks(Protocol):
@@ -125,8 +128,8 @@ class _SyncUnitOfWork(UnitOfWork):
         compiled: _CompiledForSqlite,
         params: Mapping[str, Any] | Sequence[Mapping[str, Any]],
     ) -> sqlite3.Cursor:
-        # The transaction (BEGIN IMMEDIATE) was opened through SQLAlchemy; the driver runs
-        # inside it, as SQLAlchemy itself would.
+        # The transaction is open (SqliteWriter began it, or SQLAlchemy for a reader); the
+        # driver runs inside it, as SQLAlchemy itself would.
         driver: sqlite3.Connection = self._connection.connection.driver_connection  # type: ignore[assignment]
         try:
             if isinstance(params, Mapping):
@@ -266,19 +269,22 @@ def is_sqlite_url(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(busy_timeout_ms: int, dbapi_connection: Any, _record: Any) -> None:
     # isolation_level=None hands transaction control to us, so writes can BEGIN IMMEDIATE.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     cursor.close()
 
 
 def make_sqlite_engine(url: str, *, writer: bool, pool_size: int = 1) -> Engine:
-    """A SQLite engine whose transactions begin IMMEDIATE (writer) or deferred (reader)."""
+    """A SQLite engine. A reader's transactions begin deferred. The writer's are begun by
+    `SqliteWriter` (IMMEDIATE), which waits for another process's write lock without blocking
+    the event loop, so the writer's connection gives up at once where a reader's would wait in
+    SQLite's busy handler."""
     engine = create_engine(
         url,
         poolclass=QueuePool,
@@ -288,13 +294,14 @@ def make_sqlite_engine(url: str, *, writer: bool, pool_size: int = 1) -> Engine:
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,
     )
-    event.listen(engine, "connect", _sqlite_pragmas)
-    begin_sql = "BEGIN IMMEDIATE" if writer else "BEGIN"
+    busy_timeout_ms = 0 if writer else BUSY_TIMEOUT_MS
+    event.listen(engine, "connect", functools.partial(_sqlite_pragmas, busy_timeout_ms))
+    if not writer:
 
-    @event.listens_for(engine, "begin")
-    def _begin(connection: Connection) -> None:
-        # Straight to the driver: exec_driver_sql costs a full execution per transaction.
-        connection.connection.driver_connection.execute(begin_sql)  # type: ignore[union-attr]
+        @event.listens_for(engine, "begin")
+        def _begin(connection: Connection) -> None:
+            # Straight to the driver: exec_driver_sql costs a full execution per transaction.
+            connection.connection.driver_connection.execute("BEGIN")  # type: ignore[union-attr]
 
     return engine
 
@@ -307,13 +314,13 @@ class Database:
         self.hooks: CommitHooks = hooks or _NoHooks()
         self.is_sqlite = is_sqlite_url(url)
         self.dialect = "sqlite" if self.is_sqlite else "postgresql"
-        self._write_lock = asyncio.Lock()
         self._sync_writer: Engine | None = None
-        self._writer_connection: Connection | None = None
+        self._writer: SqliteWriter | None = None
         self._sync_reader: Engine | None = None
         self._async_engine: AsyncEngine | None = None
         if self.is_sqlite:
             self._sync_writer = make_sqlite_engine(url, writer=True)
+            self._writer = SqliteWriter(self._sync_writer)
             self._sync_reader = make_sqlite_engine(url, writer=False, pool_size=4)
         else:
             self._async_engine = create_async_engine(
@@ -332,39 +339,25 @@ class Database:
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[UnitOfWork]:
-        """A write transaction: commits when the block ends, rolls back on an exception."""
-        uow: UnitOfWork
-        if self._sync_writer is not None:
-            async with self._write_lock:
-                connection = self._writer()
-                trans = connection.begin()
-                uow = _SyncUnitOfWork(connection, writable=True, database_key=self.url)
-                try:
-                    yield uow
-                    await self.hooks.before_commit(uow)
-                    trans.commit()
-                except BaseException:
-                    trans.rollback()
-                    raise
-        else:
-            async with (
-                self.async_engine.connect() as async_connection,
-                async_connection.begin() as async_trans,
-            ):
-                uow = _AsyncUnitOfWork(async_connection, writable=True, database_key=self.url)
-                yield uow
-                await self.hooks.before_commit(uow)
-                await async_trans.commit()
+        """A write transaction: commits when the block ends (and has committed when it
+        returns), rolls back on an exception."""
+        if self._writer is not None:
+            async with self._writer.unit_of_work(self._sqlite_unit, self._finish) as sync_uow:
+                yield sync_uow
+                await self.hooks.before_commit(sync_uow)
+            return
+        async with (
+            self.async_engine.connect() as async_connection,
+            async_connection.begin() as async_trans,
+        ):
+            uow = _AsyncUnitOfWork(async_connection, writable=True, database_key=self.url)
+            yield uow
+            await self.hooks.before_commit(uow)
+            await async_trans.commit()
         self._finish(uow)
 
-    def _writer(self) -> Connection:
-        """The SQLite writer's one connection, held open (under the write lock) for the life of
-        the Database: checking it out of the pool and back in cost every write ~4% of the
-        publish path's CPU (measured)."""
-        assert self._sync_writer is not None
-        if self._writer_connection is None or self._writer_connection.invalidated:
-            self._writer_connection = self._sync_writer.connect()
-        return self._writer_connection
+    def _sqlite_unit(self, connection: Connection) -> _SyncUnitOfWork:
+        return _SyncUnitOfWork(connection, writable=True, database_key=self.url)
 
     def _finish(self, uow: UnitOfWork) -> None:
         self.hooks.after_commit(uow)
@@ -390,9 +383,8 @@ class Database:
             await uow.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
-        if self._writer_connection is not None:
-            self._writer_connection.close()
-            self._writer_connection = None
+        if self._writer is not None:
+            self._writer.close()
         if self._sync_writer is not None:
             self._sync_writer.dispose()
         if self._sync_reader is not None:

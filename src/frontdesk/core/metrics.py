@@ -26,3 +26,9 @@ JOB_LATENCY_SECONDS = Histogram(
     buckets=(0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300, 3600, 86400),
     registry=REGISTRY,
 )
+SQLITE_COMMIT_UNITS = Histogram(
+    "frontdesk_sqlite_commit_units",
+    "Units of work (requests, jobs) that shared one commit of the SQLite writer.",
+    buckets=(1, 2, 4, 8, 16),
+    registry=REGISTRY,
+)
