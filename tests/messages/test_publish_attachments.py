@@ -78,8 +78,14 @@ async def test_structured_attachments_are_stored_as_sent(
     db: Database, client: httpx.AsyncClient, attachment: dict[str, Any]
 ) -> None:
     bridge = await make_bridge(db)
-    message = await published(client, bridge, attachments=[attachment])
+    message = await published(
+        client, bridge, attachments=[attachment], richText="<p>See <b>this</b></p>"
+    )
     assert message["attachments"] == [attachment]
+    # The answer to the publish is built from what was written, not read back: it must be
+    # the message as stored.
+    stored = await client.get(f"{bridge.url}/{message['id']}", headers=bridge.auth)
+    assert stored.json() == message
 
 
 @pytest.mark.asyncio

@@ -14,6 +14,7 @@ never what customers sent.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import BigInteger, String, and_, bindparam, case, insert, or_, select, update
@@ -140,7 +141,7 @@ _MESSAGE_COLUMNS = (
 _INSERT_MESSAGE = {
     dialect: Prepared(
         insert_or_ignore(dialect, Message, conflict=("channel_id", "idempotency_key")).returning(
-            *Message.__table__.c
+            Message.id
         ),
         column_keys=_MESSAGE_COLUMNS,
     )
@@ -494,12 +495,14 @@ async def _insert_message(
         "created_at": at,
         "updated_at": now_ms(),
     }
-    row = await uow.fetch_first(_INSERT_MESSAGE[uow.dialect], values)
-    if row is None:
+    inserted = await uow.fetch_first(_INSERT_MESSAGE[uow.dialect], values)
+    if inserted is None:
         # A concurrent publish of this idempotency key won; its insert waited for that commit.
         params = {"channel_id": channel_id, "idempotency_key": body.integrationIdempotencyId}
         raise DuplicateMessage(await uow.scalar(_MESSAGE_BY_KEY, params))
-    return row
+    # The stored row is what was just written: reading every column back (RETURNING *) parsed
+    # its JSON again, ~4% of a publish's CPU (py-spy).
+    return SimpleNamespace(**values, id=inserted.id, subject=None, failure_message=None)
 
 
 async def _finish(
