@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
 import pytest
 
-from frontdesk.cli import main
+from frontdesk.cli import _server, main
+from frontdesk.config import Settings
 
 
 @pytest.fixture
@@ -65,3 +67,14 @@ def test_failures_exit_nonzero_with_one_line(
     code, _, err = run(capsys, "users", "create", "--email", "x", "--password", "pw")
     assert code == 1
     assert "Not an email address" in err
+
+
+def test_the_server_keeps_startup_objects_out_of_full_collections(settings: Settings) -> None:
+    gc.unfreeze()
+    try:
+        _server(settings)
+        # The app, its routes and every imported module: collected again, they would be walked
+        # at every full collection of the server's life.
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()

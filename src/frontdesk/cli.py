@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -186,7 +187,17 @@ def _server(settings: Settings) -> Any:
         timeout_graceful_shutdown=10,
     )
     # Not uvicorn.run: this server ends the event streams first when shutdown begins.
-    return Server(config)
+    server = Server(config)
+    _freeze_startup_objects()
+    return server
+
+
+def _freeze_startup_objects() -> None:
+    """Keep what was imported and built at startup, which lives as long as the process, out
+    of the garbage collector's full collections. Walking it at each of them was most of the
+    p99 of `bench ingest` (136-179 ms, 60-100 ms frozen) and 2-18% of its throughput."""
+    gc.collect()
+    gc.freeze()
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
