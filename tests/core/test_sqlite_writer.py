@@ -1,8 +1,11 @@
 """The SQLite writer's group commit (core/sqlite_writer.py).
 
-Units of work that end in the same turn of the event loop share one commit, each in its own
-savepoint. These tests start several units at once with `asyncio.gather`: the tasks run in the
-order they were created, each to its first await, before the group's commit callback.
+A unit of work that comes alone commits at once. Units that arrive together (one starts in
+the same turn of the event loop as another task's commit) share the next commits, each in its
+own savepoint.
+These tests start units together with `asyncio.gather`: the tasks run in the order they were
+created, each to its first await, before a group's commit callback. The first of a burst
+(`LEAD`) commits alone; the units behind it form a group.
 """
 
 from __future__ import annotations
@@ -66,6 +69,30 @@ def writing(
     return unit()
 
 
+LEAD = "lead"
+
+
+def burst(db: Database, *units: Coroutine[Any, Any, None]) -> Awaitable[list[Any]]:
+    """A lead unit, then `units` in one group; the units' results (or exceptions)."""
+
+    async def run() -> list[Any]:
+        results = await asyncio.gather(writing(db, LEAD), *units, return_exceptions=True)
+        assert results[0] is None
+        return results[1:]
+
+    return run()
+
+
+async def returns_without_a_turn(db: Database, name: str) -> bool:
+    """Write `name`; whether the unit returned, committed, before the loop took another turn."""
+    turned: list[bool] = []
+    async with db.transaction() as uow:
+        await add_event(uow, name)
+        asyncio.get_running_loop().call_soon(turned.append, True)
+    committed = name in await stored(db)
+    return committed and not turned
+
+
 async def turns(count: int) -> None:
     """Give the event loop `count` turns (callbacks scheduled meanwhile run), deterministically."""
     for _ in range(count):
@@ -73,18 +100,29 @@ async def turns(count: int) -> None:
 
 
 @pytest.mark.asyncio
-async def test_units_that_end_together_share_one_commit(db: Database) -> None:
+async def test_a_lone_unit_commits_at_once(db: Database) -> None:
     commits = Commits()
-    await asyncio.gather(*(writing(db, f"unit {n}") for n in range(5)))
-    assert await stored(db) == [f"unit {n}" for n in range(5)]
-    assert commits.since() == (1, 5)
+    assert await returns_without_a_turn(db, "first")
+    assert await returns_without_a_turn(db, "second")
+    assert commits.since() == (2, 2)
 
 
 @pytest.mark.asyncio
-async def test_a_lone_unit_commits_on_its_own(db: Database) -> None:
+async def test_units_that_arrive_together_share_one_commit(db: Database) -> None:
     commits = Commits()
-    await writing(db, "first")
-    await writing(db, "second")
+    await burst(db, *(writing(db, f"unit {n}") for n in range(5)))
+    assert await stored(db) == [LEAD] + [f"unit {n}" for n in range(5)]
+    assert commits.since() == (2, 6)
+
+
+@pytest.mark.asyncio
+async def test_after_a_burst_the_first_lone_unit_waits_a_turn_then_none_does(
+    db: Database,
+) -> None:
+    await burst(db, writing(db, "in the burst"), writing(db, "in its group"))
+    commits = Commits()
+    assert not await returns_without_a_turn(db, "waits for company once")
+    assert await returns_without_a_turn(db, "alone again")
     assert commits.since() == (2, 2)
 
 
@@ -96,7 +134,8 @@ async def test_each_unit_returns_only_once_its_work_has_committed(db: Database) 
         await writing(db, name)
         seen[name] = await stored(db)
 
-    await asyncio.gather(*(write_then_look(f"unit {n}") for n in range(3)))
+    await burst(db, *(write_then_look(f"unit {n}") for n in range(3)))
+    assert len(seen) == 3
     for name, names in seen.items():
         assert name in names
 
@@ -108,24 +147,22 @@ async def test_a_failing_unit_rolls_back_only_its_own_work(db: Database) -> None
     async def fail() -> None:
         raise RuntimeError("the service failed after its write")
 
-    results = await asyncio.gather(
-        writing(db, "before"),
-        writing(db, "failed", then=fail),
-        writing(db, "after"),
-        return_exceptions=True,
+    results = await burst(
+        db, writing(db, "before"), writing(db, "failed", then=fail), writing(db, "after")
     )
     assert results[0] is None
     assert results[2] is None
     assert isinstance(results[1], RuntimeError)
-    assert await stored(db) == ["before", "after"]
-    assert commits.since() == (1, 2)
+    assert await stored(db) == [LEAD, "before", "after"]
+    assert commits.since() == (2, 3)
 
 
 @pytest.mark.asyncio
 async def test_a_group_commits_when_it_is_full(db: Database) -> None:
     commits = Commits()
-    await asyncio.gather(*(writing(db, f"unit {n}") for n in range(GROUP_LIMIT + 3)))
-    assert commits.since() == (2, GROUP_LIMIT + 3)
+    await burst(db, *(writing(db, f"unit {n}") for n in range(GROUP_LIMIT + 2)))
+    # The lead alone, a full group, then the two left over.
+    assert commits.since() == (3, GROUP_LIMIT + 3)
 
 
 @pytest.mark.asyncio
@@ -136,12 +173,10 @@ async def test_the_commit_waits_for_a_unit_that_awaits_inside_its_block(db: Data
         await turns(3)
         raise RuntimeError("failed after waiting")
 
-    results = await asyncio.gather(
-        writing(db, "ended"), writing(db, "waited", then=wait_then_fail), return_exceptions=True
-    )
+    results = await burst(db, writing(db, "ended"), writing(db, "waited", then=wait_then_fail))
     assert results[0] is None
     assert isinstance(results[1], RuntimeError)
-    assert await stored(db) == ["ended"]
+    assert await stored(db) == [LEAD, "ended"]
 
 
 @pytest.mark.asyncio
@@ -154,14 +189,15 @@ async def test_after_commit_work_runs_in_order_even_for_a_cancelled_member(db: D
             uow.after_commit(lambda: ran.append(name))
             also()
 
+    lead = asyncio.create_task(unit(LEAD))
     first = asyncio.create_task(unit("first"))
     # By the time the second unit runs, the first has ended and waits for the group's commit.
     second = asyncio.create_task(unit("second", also=first.cancel))
-    await second
+    await asyncio.gather(lead, second)
     with pytest.raises(asyncio.CancelledError):
         await first
-    assert ran == ["first", "second"]
-    assert await stored(db) == ["first", "second"]
+    assert ran == [LEAD, "first", "second"]
+    assert await stored(db) == [LEAD, "first", "second"]
 
 
 @pytest.mark.asyncio
@@ -179,14 +215,12 @@ async def test_a_failed_commit_fails_every_member_and_runs_no_after_commit_work(
                 await uow.execute(text("PRAGMA defer_foreign_keys = ON"))
                 await uow.execute(text("INSERT INTO team_members VALUES (404, 404)"))
 
-    results = await asyncio.gather(
-        unit("innocent", orphan=False), unit("orphan", orphan=True), return_exceptions=True
-    )
+    results = await burst(db, unit("innocent", orphan=False), unit("orphan", orphan=True))
     assert all(isinstance(result, IntegrityError) for result in results)
     assert ran == []
-    assert await stored(db) == []
+    assert await stored(db) == [LEAD]
     await writing(db, "afterwards")  # the writer goes on
-    assert await stored(db) == ["afterwards"]
+    assert await stored(db) == [LEAD, "afterwards"]
 
 
 @pytest.mark.asyncio
@@ -200,14 +234,12 @@ async def test_a_unit_that_loses_the_whole_transaction_fails_the_members_before_
             await uow.execute(text("ROLLBACK"))
             raise RuntimeError("disk full")
 
-    results = await asyncio.gather(
-        writing(db, "waiting"), lose_everything(), writing(db, "next"), return_exceptions=True
-    )
+    results = await burst(db, writing(db, "waiting"), lose_everything(), writing(db, "next"))
     assert isinstance(results[0], TransactionLost)
     assert isinstance(results[0].__cause__, RuntimeError)
     assert isinstance(results[1], RuntimeError)
     assert results[2] is None  # it came after the loss and opened a transaction of its own
-    assert await stored(db) == ["next"]
+    assert await stored(db) == [LEAD, "next"]
 
 
 @pytest.mark.asyncio
