@@ -78,8 +78,7 @@ class _Group:
 
     @property
     def driver(self) -> sqlite3.Connection:
-        driver: sqlite3.Connection = self.connection.connection.driver_connection  # type: ignore[assignment]
-        return driver
+        return _driver(self.connection)
 
     def roll_back(self) -> None:
         """End the transaction without committing, whatever state a failure left it in."""
@@ -142,8 +141,7 @@ class SqliteWriter:
         # and back in cost every write ~4% of the publish path's CPU (measured).
         if self._connection is None or self._connection.invalidated:
             self._connection = self._engine.connect()
-        driver: sqlite3.Connection = self._connection.connection.driver_connection  # type: ignore[assignment]
-        await _begin_immediate(driver)
+        await _begin_immediate(_driver(self._connection))
         self._group = _Group(self._connection)
         return self._group
 
@@ -215,6 +213,11 @@ class SqliteWriter:
             error = TransactionLost("SQLite rolled back a transaction this write shared")
             error.__cause__ = cause
             _settle(member.done, error)
+
+
+def _driver(connection: Connection) -> sqlite3.Connection:
+    driver: sqlite3.Connection = connection.connection.driver_connection  # type: ignore[assignment]
+    return driver
 
 
 async def _begin_immediate(driver: sqlite3.Connection) -> None:
